@@ -1,12 +1,7 @@
-import { DurableObject } from "cloudflare:workers";
+import { app } from "./app.ts";
 
-// Placeholder entry while the skeleton is being built.
-export class TeamBoard extends DurableObject<Env> {}
+export { TeamBoard } from "../durable-objects/team-board.ts";
 
 export default {
-  async fetch(request) {
-    const url = new URL(request.url);
-    if (url.pathname === "/v1/health") return Response.json({ ok: true });
-    return new Response("not found", { status: 404 });
-  },
+  fetch: app.fetch,
 } satisfies ExportedHandler<Env>;

@@ -1,0 +1,1 @@
+// Placeholder: the real client is being written separately.

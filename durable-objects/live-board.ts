@@ -1,0 +1,83 @@
+/**
+ * One board's live state for its current period: every agent's aggregate and the ranking built
+ * from it. Pure: the Durable Object persists entries and hands them in.
+ */
+import { type Aggregate, type Aggregation, addSample, emptyAggregate, scoreOf } from "./aggregation.ts";
+import { type Period, type PeriodKind, type PeriodRule, periodContaining } from "./periods.ts";
+import type { ProjectableBoard } from "./projection.ts";
+import { type Direction, RankedBoard } from "./ranking.ts";
+
+export interface BoardConfig {
+  id: string;
+  name: string;
+  period: PeriodKind;
+  metric: { key: string; label: string; unit: string; aggregation: Aggregation; direction: Direction };
+}
+
+export interface ScoreEntry {
+  aggregate: Aggregate;
+  /** The ingest sequence number at which the agent reached their current score: ties go to the earlier. */
+  reachedSeq: number;
+}
+
+export class LiveBoard implements ProjectableBoard {
+  readonly ranking: RankedBoard;
+  readonly entries = new Map<string, ScoreEntry>();
+  readonly rule: PeriodRule;
+  period: Period;
+
+  constructor(
+    readonly config: BoardConfig,
+    timeZone: string,
+    now: number,
+    /** The team's current members and their display names; others are kept but not ranked. */
+    private readonly members: ReadonlyMap<string, string>,
+  ) {
+    this.ranking = new RankedBoard(config.metric.direction);
+    this.rule = { kind: config.period, timeZone };
+    this.period = periodContaining(this.rule, now);
+  }
+
+  /** Boards whose definition changes must be rebuilt from events; a rename need not. */
+  static signature(config: BoardConfig, timeZone: string): string {
+    return [config.metric.key, config.metric.aggregation, config.metric.direction, config.period, timeZone].join("|");
+  }
+
+  nameOf(agentId: string): string {
+    return this.members.get(agentId) ?? agentId;
+  }
+
+  scoreOf(entry: ScoreEntry): number {
+    return scoreOf(entry.aggregate, this.config.metric.aggregation);
+  }
+
+  periodStartOf(occurredAt: number): number {
+    return this.period.start <= occurredAt && occurredAt < this.period.end
+      ? this.period.start
+      : periodContaining(this.rule, occurredAt).start;
+  }
+
+  withSample(previous: ScoreEntry | undefined, value: number, occurredAt: number, seq: number): ScoreEntry {
+    const aggregate = addSample(previous?.aggregate ?? emptyAggregate(), value, occurredAt);
+    const unchanged = previous !== undefined && this.scoreOf(previous) === scoreOf(aggregate, this.config.metric.aggregation);
+    return { aggregate, reachedSeq: unchanged ? previous.reachedSeq : seq };
+  }
+
+  put(agentId: string, entry: ScoreEntry): void {
+    this.entries.set(agentId, entry);
+    if (this.members.has(agentId)) this.ranking.set(agentId, this.scoreOf(entry), entry.reachedSeq);
+  }
+
+  /** Starts a period afresh with the entries already recorded for it. */
+  reset(period: Period, entries: Iterable<[string, ScoreEntry]>): void {
+    this.period = period;
+    this.entries.clear();
+    this.ranking.clear();
+    for (const [agentId, entry] of entries) this.put(agentId, entry);
+  }
+
+  /** After the team's membership changed. */
+  rerank(): void {
+    this.reset(this.period, [...this.entries]);
+  }
+}

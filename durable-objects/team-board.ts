@@ -1,0 +1,577 @@
+/**
+ * TeamBoard: one Durable Object per team. It owns the team's live boards for their current
+ * periods, dedupes and persists score events before acknowledging them, archives them to D1
+ * through an outbox, and fans coalesced updates out to hibernatable WebSockets.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { drizzle } from "drizzle-orm/d1";
+import {
+  ClientFrame,
+  type ErrorFrame,
+  PING_TEXT,
+  PONG_TEXT,
+  type PeriodFrame,
+  type PeriodWindow,
+  type SnapshotFrame,
+  type UpdateFrame,
+} from "../protocol/index.ts";
+import { scoreEvents } from "../worker/db/schema.ts";
+import { type BoardConfig, LiveBoard, type ScoreEntry } from "./live-board.ts";
+import { periodContaining } from "./periods.ts";
+import { type BoardView, diffRows, projectViewFor, type Viewer, viewKeyOf } from "./projection.ts";
+import { loadTeamConfig, type TeamConfig, type TeamScope } from "./team-config.ts";
+
+export interface IngestEvent {
+  id: string;
+  agent: string;
+  metric: string;
+  value: number;
+  /** Epoch ms. */
+  occurredAt: number;
+}
+
+/** What the Worker tells the object about a socket it has authenticated. */
+export interface ConnectRequest extends TeamScope {
+  boardId: string;
+  viewer: Viewer;
+}
+
+type SocketAttachment = { boardId: string; viewer: Viewer };
+
+/** Sockets that see the same thing share a view: projected and serialised once per tick. */
+interface View {
+  viewer: Viewer;
+  sockets: Set<WebSocket>;
+  seq: number;
+  /** What every socket of this view was last sent; null until first projected. */
+  last: BoardView | null;
+  /** After hibernation the sequence restarts, so the next frame must be a snapshot. */
+  needsSnapshot: boolean;
+}
+
+const TICK_MIN_MS = 100;
+const TICK_MAX_MS = 1000;
+/** Per-socket send cost grows the tick with the audience, so one tick never overruns the next. */
+const TICK_MS_PER_SOCKET = 0.04;
+const DRAIN_DELAY_MS = 500;
+const DRAIN_BATCH_ROWS = 500;
+const DRAIN_MAX_BACKOFF_MS = 5 * 60_000;
+/** D1 binds at most 100 parameters per statement; a history row has 8 columns. */
+const HISTORY_ROWS_PER_INSERT = 12;
+const CONFIG_MAX_AGE_MS = 10 * 60_000;
+const CONFIG_RELOAD_MIN_INTERVAL_MS = 5_000;
+const CLIENT_MESSAGES_PER_WINDOW = 20;
+const CLIENT_WINDOW_MS = 10_000;
+const MAX_CLIENT_MESSAGE_BYTES = 1024;
+
+export class TeamBoard extends DurableObject<Env> {
+  #sql: SqlStorage;
+  #config: TeamConfig | null = null;
+  #configTriedAt = 0;
+  #boards = new Map<string, LiveBoard>();
+  #boardsByMetric = new Map<string, LiveBoard[]>();
+  #views = new Map<string, Map<string, View>>();
+  #socketCount = 0;
+  #dirty = new Set<string>();
+  #tickTimer: ReturnType<typeof setTimeout> | null = null;
+  #alarmAt: number | null = null;
+  #outboxHasRows = false;
+  #clientBudget = new WeakMap<WebSocket, { windowStart: number; count: number }>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    // Answered by the runtime without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
+    ctx.blockConcurrencyWhile(async () => {
+      this.#migrate();
+      const stored = this.#meta("config");
+      if (stored) this.#applyConfig(JSON.parse(stored) as TeamConfig, { persist: false });
+      this.#outboxHasRows = this.#sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0;
+      this.#alarmAt = await ctx.storage.getAlarm();
+      // Sockets survive hibernation; their views and sequence numbers do not.
+      for (const ws of ctx.getWebSockets()) {
+        const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+        if (attachment) this.#join(ws, attachment, true);
+      }
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // RPC from the Worker
+
+  /** Records events exactly once each; answers only after they are durable. */
+  async ingest(scope: TeamScope, events: IngestEvent[]): Promise<{ accepted: number; duplicates: number }> {
+    await this.#ensureConfig(scope, events.map((e) => e.agent));
+    const now = Date.now();
+    this.#rollPeriods(now);
+
+    let accepted = 0;
+    let duplicates = 0;
+    const touched = new Map<string, { board: LiveBoard; periodStart: number; agent: string; entry: ScoreEntry }>();
+    this.ctx.storage.transactionSync(() => {
+      for (const event of events) {
+        const inserted = this.#sql
+          .exec<{ seq: number }>(
+            "INSERT INTO events (id, agent, metric, value, occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq",
+            event.id,
+            event.agent,
+            event.metric,
+            event.value,
+            event.occurredAt,
+            now,
+          )
+          .toArray()[0];
+        if (!inserted) {
+          duplicates++;
+          continue;
+        }
+        accepted++;
+        this.#sql.exec("INSERT INTO outbox (seq) VALUES (?)", inserted.seq);
+        for (const board of this.#boardsByMetric.get(event.metric) ?? []) {
+          const periodStart = board.periodStartOf(event.occurredAt);
+          const key = `${board.config.id}\u0000${periodStart}\u0000${event.agent}`;
+          const previous =
+            touched.get(key)?.entry ??
+            (periodStart === board.period.start ? board.entries.get(event.agent) : this.#readScore(board.config.id, periodStart, event.agent));
+          const entry = board.withSample(previous, event.value, event.occurredAt, inserted.seq);
+          touched.set(key, { board, periodStart, agent: event.agent, entry });
+        }
+      }
+      for (const { board, periodStart, agent, entry } of touched.values()) {
+        const a = entry.aggregate;
+        this.#sql.exec(
+          `INSERT INTO scores (board, period_start, agent, sum, count, min, max, last, last_at, reached_seq)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (board, period_start, agent) DO UPDATE SET sum = excluded.sum, count = excluded.count,
+             min = excluded.min, max = excluded.max, last = excluded.last, last_at = excluded.last_at, reached_seq = excluded.reached_seq`,
+          board.config.id, periodStart, agent, a.sum, a.count, a.min, a.max, a.last, a.lastAt, entry.reachedSeq,
+        );
+      }
+    });
+
+    // Memory follows storage only once the transaction has committed.
+    for (const { board, periodStart, agent, entry } of touched.values()) {
+      if (periodStart !== board.period.start) continue;
+      board.put(agent, entry);
+      this.#dirty.add(board.config.id);
+    }
+    if (accepted > 0) {
+      this.#outboxHasRows = true;
+      this.#scheduleAlarm(now + DRAIN_DELAY_MS);
+    }
+    this.#scheduleTick();
+    return { accepted, duplicates };
+  }
+
+  /** The board as this viewer may see it right now (REST). */
+  async snapshot(scope: TeamScope, boardId: string, viewer: Viewer): Promise<SnapshotFrame | null> {
+    const board = await this.#findBoard(scope, boardId);
+    if (!board) return null;
+    this.#rollPeriods(Date.now());
+    return this.#snapshotFrame(board, projectViewFor(viewer, board), 0);
+  }
+
+  /** Directory or board configuration changed in D1. */
+  async refreshConfig(scope: TeamScope): Promise<void> {
+    this.#applyConfig(await loadTeamConfig(this.env.DB, scope));
+  }
+
+  /** Upgrades an authenticated request to a live board socket. */
+  override async fetch(request: Request): Promise<Response> {
+    const connect = JSON.parse(request.headers.get("x-floorboard-connect") ?? "null") as ConnectRequest | null;
+    if (!connect || request.headers.get("upgrade") !== "websocket") return new Response("expected a board socket", { status: 400 });
+    const board = await this.#findBoard(connect, connect.boardId);
+    if (!board) return new Response("no such board", { status: 404 });
+    this.#rollPeriods(Date.now());
+
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [connect.boardId]);
+    const attachment: SocketAttachment = { boardId: connect.boardId, viewer: connect.viewer };
+    server.serializeAttachment(attachment);
+    const view = this.#join(server, attachment, false);
+    this.#sendSnapshot(server, board, view);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // WebSocket lifecycle (hibernation API)
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (!this.#withinBudget(ws)) {
+      this.#send(ws, { type: "error", code: "rate_limited", message: "Too many messages; reconnect later." });
+      ws.close(1008, "too many messages");
+      this.#leave(ws);
+      return;
+    }
+    const text = typeof message === "string" ? message : "";
+    let parsed: unknown = null;
+    try {
+      if (text.length > 0 && text.length <= MAX_CLIENT_MESSAGE_BYTES) parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+    const frame = ClientFrame.safeParse(parsed);
+    if (!frame.success) {
+      this.#send(ws, { type: "error", code: "bad_frame", message: "Send {\"type\":\"resync\"} or {\"type\":\"ping\"}." });
+      return;
+    }
+    if (frame.data.type === "ping") {
+      ws.send(PONG_TEXT);
+      return;
+    }
+    const attachment = ws.deserializeAttachment() as SocketAttachment;
+    const board = this.#boards.get(attachment.boardId);
+    const view = this.#views.get(attachment.boardId)?.get(viewKeyOf(attachment.viewer));
+    if (board && view) this.#sendSnapshot(ws, board, view);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.#leave(ws);
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed.
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.#leave(ws);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Alarm: period boundaries and the history outbox share the object's one alarm.
+
+  override async alarm(): Promise<void> {
+    this.#alarmAt = null;
+    const now = Date.now();
+    this.#rollPeriods(now);
+    if (this.#outboxHasRows) await this.#drainOutbox();
+    this.#scheduleAlarm();
+  }
+
+  async #drainOutbox(): Promise<void> {
+    const scope = this.#config;
+    if (!scope) return;
+    const db = drizzle(this.env.DB);
+    for (let round = 0; round < 10; round++) {
+      const rows = this.#sql
+        .exec<{ seq: number; id: string; agent: string; metric: string; value: number; occurred_at: number; received_at: number }>(
+          "SELECT e.seq, e.id, e.agent, e.metric, e.value, e.occurred_at, e.received_at FROM outbox o JOIN events e ON e.seq = o.seq ORDER BY o.seq LIMIT ?",
+          DRAIN_BATCH_ROWS,
+        )
+        .toArray();
+      if (rows.length === 0) {
+        this.#outboxHasRows = false;
+        return;
+      }
+      const values = rows.map((r) => ({
+        orgId: scope.orgId,
+        eventId: r.id,
+        teamId: scope.teamId,
+        agentId: r.agent,
+        metricKey: r.metric,
+        value: r.value,
+        occurredAt: r.occurred_at,
+        receivedAt: r.received_at,
+      }));
+      const inserts = [];
+      for (let i = 0; i < values.length; i += HISTORY_ROWS_PER_INSERT) {
+        inserts.push(db.insert(scoreEvents).values(values.slice(i, i + HISTORY_ROWS_PER_INSERT)).onConflictDoNothing());
+      }
+      try {
+        await db.batch(inserts as [(typeof inserts)[number], ...(typeof inserts)[number][]]);
+      } catch (error) {
+        // Rows stay in the outbox; the next attempt backs off exponentially.
+        const attempts = Number(this.#meta("drain_attempts") ?? 0) + 1;
+        this.#setMeta("drain_attempts", String(attempts));
+        this.#setMeta("drain_next_at", String(Date.now() + Math.min(DRAIN_MAX_BACKOFF_MS, 1000 * 2 ** attempts)));
+        console.error(`history drain failed (attempt ${attempts})`, error);
+        return;
+      }
+      // D1 committed: only now do the rows leave the outbox.
+      this.#sql.exec("DELETE FROM outbox WHERE seq <= ?", rows.at(-1)!.seq);
+      this.#setMeta("drain_attempts", "0");
+      this.#setMeta("drain_next_at", "0");
+    }
+  }
+
+  #scheduleAlarm(candidate?: number): void {
+    const times: number[] = candidate === undefined ? [] : [candidate];
+    if (this.#outboxHasRows) times.push(Math.max(Number(this.#meta("drain_next_at") ?? 0), Date.now() + DRAIN_DELAY_MS));
+    for (const board of this.#boards.values()) times.push(board.period.end);
+    if (times.length === 0) return;
+    const at = Math.min(...times);
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    this.#alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Fan-out
+
+  #scheduleTick(): void {
+    if (this.#tickTimer !== null || this.#dirty.size === 0) return;
+    const interval = Math.min(TICK_MAX_MS, Math.max(TICK_MIN_MS, this.#socketCount * TICK_MS_PER_SOCKET));
+    this.#tickTimer = setTimeout(() => this.#tick(), interval);
+  }
+
+  #tick(): void {
+    this.#tickTimer = null;
+    this.#rollPeriods(Date.now());
+    const dirty = [...this.#dirty];
+    this.#dirty.clear();
+    for (const boardId of dirty) this.#broadcast(boardId);
+  }
+
+  #broadcast(boardId: string): void {
+    const board = this.#boards.get(boardId);
+    const views = this.#views.get(boardId);
+    if (!board || !views) return;
+    for (const view of views.values()) {
+      const next = projectViewFor(view.viewer, board);
+      let frame: SnapshotFrame | UpdateFrame;
+      if (view.needsSnapshot || !view.last) {
+        frame = this.#snapshotFrame(board, next, view.seq + 1);
+      } else {
+        const { changed, removed } = diffRows(view.last.rows, next.rows);
+        if (changed.length === 0 && removed.length === 0 && next.total === view.last.total) continue;
+        frame = { type: "update", board: boardId, period: periodWindow(board), seq: view.seq + 1, changed, removed, total: next.total };
+      }
+      view.seq = frame.seq;
+      view.last = next;
+      view.needsSnapshot = false;
+      const text = JSON.stringify(frame);
+      for (const ws of view.sockets) this.#sendText(ws, text);
+    }
+  }
+
+  #sendSnapshot(ws: WebSocket, board: LiveBoard, view: View): void {
+    if (!view.last) view.last = projectViewFor(view.viewer, board);
+    this.#sendText(ws, JSON.stringify(this.#snapshotFrame(board, view.last, view.seq)));
+  }
+
+  #snapshotFrame(board: LiveBoard, view: BoardView, seq: number): SnapshotFrame {
+    const { id, name, metric } = board.config;
+    return {
+      type: "snapshot",
+      board: id,
+      period: periodWindow(board),
+      seq,
+      header: { id, name, metric: { key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction } },
+      rows: view.rows,
+      total: view.total,
+    };
+  }
+
+  #send(ws: WebSocket, frame: ErrorFrame | PeriodFrame): void {
+    this.#sendText(ws, JSON.stringify(frame));
+  }
+
+  #sendText(ws: WebSocket, text: string): void {
+    try {
+      ws.send(text);
+    } catch {
+      this.#leave(ws);
+    }
+  }
+
+  #join(ws: WebSocket, attachment: SocketAttachment, restored: boolean): View {
+    let views = this.#views.get(attachment.boardId);
+    if (!views) this.#views.set(attachment.boardId, (views = new Map()));
+    const key = viewKeyOf(attachment.viewer);
+    let view = views.get(key);
+    if (!view) views.set(key, (view = { viewer: attachment.viewer, sockets: new Set(), seq: 0, last: null, needsSnapshot: restored }));
+    if (!view.sockets.has(ws)) this.#socketCount++;
+    view.sockets.add(ws);
+    if (restored) this.#dirty.add(attachment.boardId);
+    return view;
+  }
+
+  #leave(ws: WebSocket): void {
+    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+    if (!attachment) return;
+    const views = this.#views.get(attachment.boardId);
+    const key = viewKeyOf(attachment.viewer);
+    const view = views?.get(key);
+    if (!views || !view || !view.sockets.delete(ws)) return;
+    this.#socketCount--;
+    if (view.sockets.size === 0) views.delete(key);
+    if (views.size === 0) this.#views.delete(attachment.boardId);
+  }
+
+  #withinBudget(ws: WebSocket): boolean {
+    const now = Date.now();
+    const budget = this.#clientBudget.get(ws);
+    if (!budget || now - budget.windowStart > CLIENT_WINDOW_MS) {
+      this.#clientBudget.set(ws, { windowStart: now, count: 1 });
+      return true;
+    }
+    budget.count++;
+    return budget.count <= CLIENT_MESSAGES_PER_WINDOW;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Periods
+
+  #rollPeriods(now: number): void {
+    for (const board of this.#boards.values()) {
+      if (now < board.period.end) continue;
+      const previous = periodWindow(board);
+      const period = periodContaining(board.rule, now);
+      board.reset(period, this.#readScores(board.config.id, period.start));
+      this.#dirty.add(board.config.id);
+      for (const view of this.#views.get(board.config.id)?.values() ?? []) {
+        view.seq++;
+        view.needsSnapshot = true;
+        const frame: PeriodFrame = { type: "period", board: board.config.id, period: periodWindow(board), seq: view.seq, previous };
+        const text = JSON.stringify(frame);
+        for (const ws of view.sockets) this.#sendText(ws, text);
+      }
+    }
+    this.#scheduleTick();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Configuration
+
+  async #ensureConfig(scope: TeamScope, agents: readonly string[] = []): Promise<void> {
+    const config = this.#config;
+    const stale =
+      !config ||
+      Date.now() - config.loadedAt > CONFIG_MAX_AGE_MS ||
+      agents.some((agent) => !(agent in config.agents));
+    if (!stale || Date.now() - this.#configTriedAt < CONFIG_RELOAD_MIN_INTERVAL_MS) return;
+    this.#configTriedAt = Date.now();
+    try {
+      await this.refreshConfig(scope);
+    } catch (error) {
+      // D1 is unreachable: keep counting with the configuration we have (or none yet); events
+      // are stored and archived either way, and boards are rebuilt from them once it loads.
+      console.error("team config reload failed", error);
+      if (!this.#config) this.#applyConfig({ ...scope, timeZone: "UTC", boards: [], agents: {}, loadedAt: 0 }, { persist: false });
+    }
+  }
+
+  async #findBoard(scope: TeamScope, boardId: string): Promise<LiveBoard | undefined> {
+    if (!this.#boards.has(boardId)) {
+      this.#configTriedAt = 0;
+      await this.#ensureConfig(scope, [`\u0000missing board ${boardId}`]);
+    }
+    return this.#boards.get(boardId);
+  }
+
+  #applyConfig(config: TeamConfig, { persist = true } = {}): void {
+    if (persist) this.#setMeta("config", JSON.stringify(config));
+    this.#config = config;
+    const members = new Map(Object.entries(config.agents));
+    const now = Date.now();
+    const next = new Map<string, LiveBoard>();
+    for (const boardConfig of config.boards) {
+      const board = new LiveBoard(boardConfig, config.timeZone, now, members);
+      const signature = LiveBoard.signature(boardConfig, config.timeZone);
+      if (this.#meta(`signature:${boardConfig.id}`) !== signature) this.#rebuildScores(board, signature);
+      board.reset(board.period, this.#readScores(boardConfig.id, board.period.start));
+      next.set(boardConfig.id, board);
+      this.#dirty.add(boardConfig.id);
+    }
+    for (const [boardId] of this.#boards) {
+      if (next.has(boardId)) continue;
+      this.#sql.exec("DELETE FROM scores WHERE board = ?", boardId);
+      this.#sql.exec("DELETE FROM meta WHERE key = ?", `signature:${boardId}`);
+      for (const view of this.#views.get(boardId)?.values() ?? []) {
+        for (const ws of view.sockets) {
+          this.#send(ws, { type: "error", code: "board_removed", message: "This board was deactivated." });
+          ws.close(4404, "board removed");
+        }
+      }
+      this.#views.delete(boardId);
+    }
+    this.#boards = next;
+    this.#boardsByMetric = new Map();
+    for (const board of next.values()) {
+      const list = this.#boardsByMetric.get(board.config.metric.key) ?? [];
+      list.push(board);
+      this.#boardsByMetric.set(board.config.metric.key, list);
+    }
+    this.#scheduleTick();
+    this.#scheduleAlarm();
+  }
+
+  /** A new or redefined board: recompute its current period from the events this team kept. */
+  #rebuildScores(board: LiveBoard, signature: string): void {
+    this.ctx.storage.transactionSync(() => {
+      this.#sql.exec("DELETE FROM scores WHERE board = ?", board.config.id);
+      const entries = new Map<string, ScoreEntry>();
+      const events = this.#sql.exec<{ seq: number; agent: string; value: number; occurred_at: number }>(
+        "SELECT seq, agent, value, occurred_at FROM events WHERE metric = ? AND occurred_at >= ? AND occurred_at < ? ORDER BY seq",
+        board.config.metric.key,
+        board.period.start,
+        board.period.end,
+      );
+      for (const e of events) entries.set(e.agent, board.withSample(entries.get(e.agent), e.value, e.occurred_at, e.seq));
+      for (const [agent, { aggregate: a, reachedSeq }] of entries) {
+        this.#sql.exec(
+          "INSERT INTO scores (board, period_start, agent, sum, count, min, max, last, last_at, reached_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          board.config.id, board.period.start, agent, a.sum, a.count, a.min, a.max, a.last, a.lastAt, reachedSeq,
+        );
+      }
+      this.#setMeta(`signature:${board.config.id}`, signature);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Storage
+
+  #migrate(): void {
+    this.#sql.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        agent TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        value REAL NOT NULL,
+        occurred_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS events_metric_time ON events (metric, occurred_at);
+      CREATE TABLE IF NOT EXISTS scores (
+        board TEXT NOT NULL, period_start INTEGER NOT NULL, agent TEXT NOT NULL,
+        sum REAL NOT NULL, count INTEGER NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+        last REAL NOT NULL, last_at INTEGER NOT NULL, reached_seq INTEGER NOT NULL,
+        PRIMARY KEY (board, period_start, agent)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY);
+    `);
+  }
+
+  #meta(key: string): string | null {
+    return this.#sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
+  }
+
+  #setMeta(key: string, value: string): void {
+    this.#sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+  }
+
+  #readScore(boardId: string, periodStart: number, agent: string): ScoreEntry | undefined {
+    return this.#readScores(boardId, periodStart, agent)[0]?.[1];
+  }
+
+  #readScores(boardId: string, periodStart: number, agent?: string): [string, ScoreEntry][] {
+    type ScoreRow = { agent: string; sum: number; count: number; min: number; max: number; last: number; last_at: number; reached_seq: number };
+    const rows = agent
+      ? this.#sql.exec<ScoreRow>("SELECT * FROM scores WHERE board = ? AND period_start = ? AND agent = ?", boardId, periodStart, agent)
+      : this.#sql.exec<ScoreRow>("SELECT * FROM scores WHERE board = ? AND period_start = ?", boardId, periodStart);
+    return rows
+      .toArray()
+      .map((r) => [
+        r.agent,
+        { aggregate: { sum: r.sum, count: r.count, min: r.min, max: r.max, last: r.last, lastAt: r.last_at }, reachedSeq: r.reached_seq },
+      ]);
+  }
+}
+
+function periodWindow(board: LiveBoard): PeriodWindow {
+  return { kind: board.period.kind, start: new Date(board.period.start).toISOString(), end: new Date(board.period.end).toISOString() };
+}

@@ -1,0 +1,56 @@
+/** A team board's configuration, read from D1: the org's time zone, the team's boards and agents. */
+import { and, eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { agents, boards, metrics, orgs } from "../worker/db/schema.ts";
+import type { BoardConfig } from "./live-board.ts";
+
+export interface TeamScope {
+  orgId: string;
+  teamId: string;
+}
+
+export interface TeamConfig extends TeamScope {
+  timeZone: string;
+  boards: BoardConfig[];
+  /** Active members: agent id -> display name. */
+  agents: Record<string, string>;
+  loadedAt: number;
+}
+
+export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScope): Promise<TeamConfig> {
+  const db = drizzle(d1);
+  const [orgRows, boardRows, agentRows] = await db.batch([
+    db.select({ timeZone: orgs.timeZone }).from(orgs).where(eq(orgs.id, orgId)),
+    db
+      .select({
+        id: boards.id,
+        name: boards.name,
+        period: boards.period,
+        key: metrics.key,
+        label: metrics.label,
+        unit: metrics.unit,
+        aggregation: metrics.aggregation,
+        direction: metrics.direction,
+      })
+      .from(boards)
+      .innerJoin(metrics, and(eq(metrics.orgId, boards.orgId), eq(metrics.key, boards.metricKey)))
+      .where(and(eq(boards.orgId, orgId), eq(boards.teamId, teamId), eq(boards.active, true))),
+    db
+      .select({ id: agents.id, name: agents.name })
+      .from(agents)
+      .where(and(eq(agents.orgId, orgId), eq(agents.teamId, teamId), eq(agents.active, true))),
+  ]);
+  return {
+    orgId,
+    teamId,
+    timeZone: orgRows[0]?.timeZone ?? "UTC",
+    boards: boardRows.map((b) => ({
+      id: b.id,
+      name: b.name,
+      period: b.period,
+      metric: { key: b.key, label: b.label, unit: b.unit, aggregation: b.aggregation, direction: b.direction },
+    })),
+    agents: Object.fromEntries(agentRows.map((a) => [a.id, a.name])),
+    loadedAt: Date.now(),
+  };
+}

@@ -1,0 +1,93 @@
+import { SELF } from "cloudflare:test";
+import { expect } from "vitest";
+
+export const BASE = "https://floorboard.test";
+
+export async function api(key: string, method: string, path: string, body?: unknown): Promise<Response> {
+  return SELF.fetch(BASE + path, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+export async function json<T = any>(response: Response, status: number): Promise<T> {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  return JSON.parse(text) as T;
+}
+
+export async function createOrg(name = "Acme Support", timeZone = "Europe/Stockholm"): Promise<{ orgId: string; adminKey: string }> {
+  const response = await SELF.fetch(`${BASE}/v1/orgs`, {
+    method: "POST",
+    headers: { authorization: "Bearer test-bootstrap-secret", "content-type": "application/json" },
+    body: JSON.stringify({ name, timeZone }),
+  });
+  const body = await json<{ org: { id: string }; adminKey: string }>(response, 201);
+  return { orgId: body.org.id, adminKey: body.adminKey };
+}
+
+export async function createKey(adminKey: string, scopes: string[]): Promise<string> {
+  const body = await json<{ key: string }>(await api(adminKey, "POST", "/v1/keys", { name: scopes.join("+"), scopes }), 201);
+  return body.key;
+}
+
+export interface TeamFixture {
+  orgId: string;
+  adminKey: string;
+  ingestKey: string;
+  readKey: string;
+  teamId: string;
+  agents: string[];
+  boards: Record<"contacts" | "handleTime" | "csat", string>;
+}
+
+/** An org with one department, one team of `size` agents, three metrics and three day boards. */
+export async function createTeam(size = 5, prefix = "a"): Promise<TeamFixture> {
+  const { orgId, adminKey } = await createOrg();
+  await json(await api(adminKey, "POST", "/v1/departments", { id: "sales", name: "Sales" }), 201);
+  await json(await api(adminKey, "POST", "/v1/teams", { id: "t1", name: "Team One", departmentId: "sales" }), 201);
+  const agents = Array.from({ length: size }, (_, i) => `${prefix}${i + 1}`);
+  await json(
+    await api(adminKey, "PUT", "/v1/agents", { agents: agents.map((id, i) => ({ id, name: `Agent ${i + 1}`, teamId: "t1" })) }),
+    200,
+  );
+  for (const metric of [
+    { key: "contacts_handled", label: "Contacts", aggregation: "count", direction: "higher" },
+    { key: "handle_time_s", label: "Handle time", unit: "s", aggregation: "avg", direction: "lower" },
+    { key: "csat", label: "CSAT", aggregation: "avg", direction: "higher" },
+  ]) {
+    await json(await api(adminKey, "POST", "/v1/metrics", metric), 201);
+  }
+  const board = async (id: string, metric: string) =>
+    (await json<{ id: string }>(await api(adminKey, "POST", "/v1/boards", { id, teamId: "t1", metric, period: "day" }), 201)).id;
+  return {
+    orgId,
+    adminKey,
+    ingestKey: await createKey(adminKey, ["ingest"]),
+    readKey: await createKey(adminKey, ["read"]),
+    teamId: "t1",
+    agents,
+    boards: {
+      contacts: await board("contacts-day", "contacts_handled"),
+      handleTime: await board("aht-day", "handle_time_s"),
+      csat: await board("csat-day", "csat"),
+    },
+  };
+}
+
+let eventCounter = 0;
+export function event(agent: string, metric: string, value: number, extra: { id?: string; occurredAt?: string } = {}) {
+  return { id: extra.id ?? `ev-${++eventCounter}-${Math.random().toString(36).slice(2)}`, agent, metric, value, occurredAt: extra.occurredAt ?? new Date().toISOString() };
+}
+
+export async function ingest(key: string, events: unknown[]): Promise<{ accepted: number; duplicates: number }> {
+  return json(await api(key, "POST", "/v1/events", { events }), 202);
+}
+
+export async function snapshot(key: string, boardId: string) {
+  return json<{ board: unknown; snapshot: { rows: { rank: number; place: number; agent: { id: string; name: string }; score: number }[]; total: number; seq: number } }>(
+    await api(key, "GET", `/v1/boards/${boardId}`),
+    200,
+  );
+}

@@ -1,0 +1,98 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { createMiddleware } from "hono/factory";
+import type { Scope } from "../protocol/index.ts";
+import { apiKeys } from "./db/schema.ts";
+import { ProblemError } from "./problem.ts";
+
+export interface Caller {
+  orgId: string;
+  keyId: string;
+  scopes: readonly Scope[];
+}
+
+export type AppEnv = { Bindings: Env; Variables: { caller: Caller } };
+
+const KEY_PREFIX = "fb_";
+
+/** A new API key: `fb_` + 256 random bits, base64url. Only its hash is stored. */
+export async function newApiKey(): Promise<{ key: string; prefix: string; hash: string }> {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const key = KEY_PREFIX + base64url(bytes);
+  return { key, prefix: key.slice(0, 10), hash: await sha256Hex(key) };
+}
+
+export function randomId(prefix: string): string {
+  return `${prefix}_${base64url(crypto.getRandomValues(new Uint8Array(12)))}`;
+}
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Verified keys are cached in the isolate so ingest does not pay a D1 read per request.
+ * A revoked key therefore keeps working in an isolate for up to this long.
+ */
+const KEY_CACHE_TTL_MS = 30_000;
+const keyCache = new Map<string, { caller: Caller | null; expires: number }>();
+
+export async function callerForKey(db: D1Database, key: string): Promise<Caller | null> {
+  if (!key.startsWith(KEY_PREFIX) || key.length > 100) return null;
+  const hash = await sha256Hex(key);
+  const cached = keyCache.get(hash);
+  const now = Date.now();
+  if (cached && cached.expires > now) return cached.caller;
+  const [row] = await drizzle(db)
+    .select({ id: apiKeys.id, orgId: apiKeys.orgId, scopes: apiKeys.scopes })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)))
+    .limit(1);
+  const caller = row ? { orgId: row.orgId, keyId: row.id, scopes: row.scopes as Scope[] } : null;
+  if (keyCache.size > 10_000) keyCache.clear();
+  keyCache.set(hash, { caller, expires: now + KEY_CACHE_TTL_MS });
+  return caller;
+}
+
+export function forgetKeyHash(hash: string): void {
+  keyCache.delete(hash);
+}
+
+/** `admin` implies every other scope. */
+export function hasScope(caller: Caller, scope: Scope): boolean {
+  return caller.scopes.includes(scope) || caller.scopes.includes("admin");
+}
+
+/**
+ * Authenticates `Authorization: Bearer fb_…`, or `?token=` where a header cannot be set
+ * (browsers cannot add headers to a WebSocket handshake).
+ */
+export function requireScope(scope: Scope, options: { allowQueryToken?: boolean } = {}) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const header = c.req.header("authorization");
+    const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? (options.allowQueryToken ? c.req.query("token") : undefined);
+    if (!token) {
+      throw new ProblemError(401, "Unauthorized", "Send an API key as `Authorization: Bearer fb_…`.", [
+        { path: "header/authorization", message: "missing" },
+      ]);
+    }
+    const caller = await callerForKey(c.env.DB, token);
+    if (!caller) {
+      throw new ProblemError(401, "Unauthorized", "The API key is not valid or has been revoked.", [
+        { path: header ? "header/authorization" : "query/token", message: "invalid key" },
+      ]);
+    }
+    if (!hasScope(caller, scope)) {
+      throw new ProblemError(403, "Forbidden", `This key lacks the '${scope}' scope.`, [
+        { path: header ? "header/authorization" : "query/token", message: `needs scope '${scope}'` },
+      ]);
+    }
+    c.set("caller", caller);
+    await next();
+  });
+}

@@ -1,0 +1,60 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { agents, metrics } from "./db/schema.ts";
+
+/**
+ * The ingest path resolves agent -> team and checks metric keys for every event. Both are cached
+ * in the isolate for a short while; directory writes clear this isolate's entries at once, other
+ * isolates see a change within the TTL.
+ */
+const TTL_MS = 30_000;
+const D1_MAX_PARAMS = 90;
+
+type AgentPlacement = { teamId: string; active: boolean };
+const agentCache = new Map<string, { value: AgentPlacement | null; expires: number }>();
+const metricCache = new Map<string, { value: Set<string>; expires: number }>();
+
+export async function resolveAgents(db: D1Database, orgId: string, ids: readonly string[]): Promise<Map<string, AgentPlacement>> {
+  const now = Date.now();
+  const found = new Map<string, AgentPlacement>();
+  const missing: string[] = [];
+  for (const id of new Set(ids)) {
+    const hit = agentCache.get(`${orgId}\u0000${id}`);
+    if (hit && hit.expires > now) {
+      if (hit.value) found.set(id, hit.value);
+    } else missing.push(id);
+  }
+  for (let i = 0; i < missing.length; i += D1_MAX_PARAMS) {
+    const chunk = missing.slice(i, i + D1_MAX_PARAMS);
+    const rows = await drizzle(db)
+      .select({ id: agents.id, teamId: agents.teamId, active: agents.active })
+      .from(agents)
+      .where(and(eq(agents.orgId, orgId), inArray(agents.id, chunk)));
+    const byId = new Map(rows.map((r) => [r.id, { teamId: r.teamId, active: r.active }]));
+    for (const id of chunk) {
+      const value = byId.get(id) ?? null;
+      agentCache.set(`${orgId}\u0000${id}`, { value, expires: now + TTL_MS });
+      if (value) found.set(id, value);
+    }
+  }
+  if (agentCache.size > 100_000) agentCache.clear();
+  return found;
+}
+
+export async function activeMetricKeys(db: D1Database, orgId: string): Promise<Set<string>> {
+  const now = Date.now();
+  const hit = metricCache.get(orgId);
+  if (hit && hit.expires > now) return hit.value;
+  const rows = await drizzle(db)
+    .select({ key: metrics.key })
+    .from(metrics)
+    .where(and(eq(metrics.orgId, orgId), eq(metrics.active, true)));
+  const value = new Set(rows.map((r) => r.key));
+  metricCache.set(orgId, { value, expires: now + TTL_MS });
+  return value;
+}
+
+export function forgetDirectory(orgId: string): void {
+  metricCache.delete(orgId);
+  for (const key of agentCache.keys()) if (key.startsWith(`${orgId}\u0000`)) agentCache.delete(key);
+}

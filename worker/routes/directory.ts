@@ -1,0 +1,460 @@
+/**
+ * The org's directory and configuration: departments, teams, agents, metrics. Admin scope.
+ * Deleting deactivates: rows stay so that history keeps its names.
+ */
+import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { Hono } from "hono";
+import type { z } from "zod";
+import {
+  AgentBulkUpsert,
+  AgentCreate,
+  AgentPatch,
+  DepartmentCreate,
+  DepartmentPatch,
+  MetricCreate,
+  MetricPatch,
+  TeamCreate,
+  TeamPatch,
+} from "../../protocol/index.ts";
+import { type AppEnv, randomId, requireScope } from "../auth.ts";
+import { agentExternalIds, agents, boards, departments, metrics, teams } from "../db/schema.ts";
+import { forgetDirectory } from "../directory-cache.ts";
+import { notFound, ProblemError, readJson } from "../problem.ts";
+import { refreshTeams } from "../team-boards.ts";
+
+export const directory = new Hono<AppEnv>();
+directory.use(requireScope("admin"));
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const stamps = (r: { createdAt: number; updatedAt: number }) => ({ createdAt: iso(r.createdAt), updatedAt: iso(r.updatedAt) });
+
+function conflict(what: string, id: string, path = "/id") {
+  return new ProblemError(409, "Conflict", `A ${what} with id '${id}' already exists.`, [{ path, message: "already exists" }]);
+}
+function unknownReference(path: string, what: string, id: string) {
+  return new ProblemError(422, "Unknown reference", `No active ${what} '${id}' in this org.`, [{ path, message: `unknown ${what} '${id}'` }]);
+}
+
+async function requireActive(
+  db: ReturnType<typeof drizzle>,
+  table: typeof departments | typeof teams,
+  orgId: string,
+  id: string,
+  path: string,
+  what: string,
+) {
+  const [row] = await db
+    .select({ id: table.id })
+    .from(table)
+    .where(and(eq(table.orgId, orgId), eq(table.id, id), eq(table.active, true)))
+    .limit(1);
+  if (!row) throw unknownReference(path, what, id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Departments
+
+const departmentJson = (r: typeof departments.$inferSelect) => ({ id: r.id, name: r.name, active: r.active, ...stamps(r) });
+
+directory.get("/departments", async (c) => {
+  const rows = await drizzle(c.env.DB).select().from(departments).where(eq(departments.orgId, c.var.caller.orgId)).orderBy(asc(departments.id));
+  return c.json({ departments: rows.map(departmentJson) });
+});
+
+directory.post("/departments", async (c) => {
+  const body = await readJson(c, DepartmentCreate);
+  const db = drizzle(c.env.DB);
+  const now = Date.now();
+  const id = body.id ?? randomId("dep");
+  const [row] = await db
+    .insert(departments)
+    .values({ orgId: c.var.caller.orgId, id, name: body.name, createdAt: now, updatedAt: now })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) throw conflict("department", id);
+  return c.json(departmentJson(row), 201);
+});
+
+directory.get("/departments/:id", async (c) => {
+  const [row] = await drizzle(c.env.DB)
+    .select()
+    .from(departments)
+    .where(and(eq(departments.orgId, c.var.caller.orgId), eq(departments.id, c.req.param("id"))));
+  if (!row) throw notFound("department", c.req.param("id"));
+  return c.json(departmentJson(row));
+});
+
+directory.patch("/departments/:id", async (c) => {
+  const body = await readJson(c, DepartmentPatch);
+  const [row] = await drizzle(c.env.DB)
+    .update(departments)
+    .set({ ...body, updatedAt: Date.now() })
+    .where(and(eq(departments.orgId, c.var.caller.orgId), eq(departments.id, c.req.param("id"))))
+    .returning();
+  if (!row) throw notFound("department", c.req.param("id"));
+  return c.json(departmentJson(row));
+});
+
+directory.delete("/departments/:id", async (c) => {
+  const [row] = await drizzle(c.env.DB)
+    .update(departments)
+    .set({ active: false, updatedAt: Date.now() })
+    .where(and(eq(departments.orgId, c.var.caller.orgId), eq(departments.id, c.req.param("id"))))
+    .returning();
+  if (!row) throw notFound("department", c.req.param("id"));
+  return c.json(departmentJson(row));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Teams
+
+const teamJson = (r: typeof teams.$inferSelect) => ({
+  id: r.id,
+  name: r.name,
+  departmentId: r.departmentId,
+  active: r.active,
+  ...stamps(r),
+});
+
+directory.get("/teams", async (c) => {
+  const departmentId = c.req.query("departmentId");
+  const rows = await drizzle(c.env.DB)
+    .select()
+    .from(teams)
+    .where(and(eq(teams.orgId, c.var.caller.orgId), departmentId ? eq(teams.departmentId, departmentId) : undefined))
+    .orderBy(asc(teams.id));
+  return c.json({ teams: rows.map(teamJson) });
+});
+
+directory.post("/teams", async (c) => {
+  const body = await readJson(c, TeamCreate);
+  const db = drizzle(c.env.DB);
+  const orgId = c.var.caller.orgId;
+  await requireActive(db, departments, orgId, body.departmentId, "/departmentId", "department");
+  const now = Date.now();
+  const id = body.id ?? randomId("team");
+  const [row] = await db
+    .insert(teams)
+    .values({ orgId, id, name: body.name, departmentId: body.departmentId, createdAt: now, updatedAt: now })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) throw conflict("team", id);
+  return c.json(teamJson(row), 201);
+});
+
+directory.get("/teams/:id", async (c) => {
+  const [row] = await drizzle(c.env.DB)
+    .select()
+    .from(teams)
+    .where(and(eq(teams.orgId, c.var.caller.orgId), eq(teams.id, c.req.param("id"))));
+  if (!row) throw notFound("team", c.req.param("id"));
+  return c.json(teamJson(row));
+});
+
+directory.patch("/teams/:id", async (c) => {
+  const body = await readJson(c, TeamPatch);
+  const db = drizzle(c.env.DB);
+  const orgId = c.var.caller.orgId;
+  if (body.departmentId) await requireActive(db, departments, orgId, body.departmentId, "/departmentId", "department");
+  const [row] = await db
+    .update(teams)
+    .set({ ...body, updatedAt: Date.now() })
+    .where(and(eq(teams.orgId, orgId), eq(teams.id, c.req.param("id"))))
+    .returning();
+  if (!row) throw notFound("team", c.req.param("id"));
+  return c.json(teamJson(row));
+});
+
+directory.delete("/teams/:id", async (c) => {
+  const orgId = c.var.caller.orgId;
+  const [row] = await drizzle(c.env.DB)
+    .update(teams)
+    .set({ active: false, updatedAt: Date.now() })
+    .where(and(eq(teams.orgId, orgId), eq(teams.id, c.req.param("id"))))
+    .returning();
+  if (!row) throw notFound("team", c.req.param("id"));
+  await refreshTeams(c.env, orgId, [row.id]);
+  return c.json(teamJson(row));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Agents
+
+type AgentRow = typeof agents.$inferSelect;
+
+async function externalIdsOf(db: ReturnType<typeof drizzle>, orgId: string, agentIds: string[]) {
+  const map = new Map<string, Record<string, string>>();
+  for (let i = 0; i < agentIds.length; i += 90) {
+    const rows = await db
+      .select()
+      .from(agentExternalIds)
+      .where(and(eq(agentExternalIds.orgId, orgId), inArray(agentExternalIds.agentId, agentIds.slice(i, i + 90))));
+    for (const r of rows) map.set(r.agentId, { ...map.get(r.agentId), [r.platform]: r.externalId });
+  }
+  return map;
+}
+
+const agentJson = (r: AgentRow, externalIds: Record<string, string> = {}) => ({
+  id: r.id,
+  name: r.name,
+  teamId: r.teamId,
+  externalIds,
+  active: r.active,
+  ...stamps(r),
+});
+
+directory.get("/agents", async (c) => {
+  const orgId = c.var.caller.orgId;
+  const teamId = c.req.query("teamId");
+  const after = c.req.query("cursor");
+  const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 500) || 500, 1), 1000);
+  const db = drizzle(c.env.DB);
+  const rows = await db
+    .select()
+    .from(agents)
+    .where(and(eq(agents.orgId, orgId), teamId ? eq(agents.teamId, teamId) : undefined, after ? gt(agents.id, after) : undefined))
+    .orderBy(asc(agents.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const ext = await externalIdsOf(db, orgId, page.map((r) => r.id));
+  return c.json({
+    agents: page.map((r) => agentJson(r, ext.get(r.id))),
+    nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+  });
+});
+
+directory.get("/agents/:id", async (c) => {
+  const orgId = c.var.caller.orgId;
+  const db = drizzle(c.env.DB);
+  const [row] = await db.select().from(agents).where(and(eq(agents.orgId, orgId), eq(agents.id, c.req.param("id"))));
+  if (!row) throw notFound("agent", c.req.param("id"));
+  const ext = await externalIdsOf(db, orgId, [row.id]);
+  return c.json(agentJson(row, ext.get(row.id)));
+});
+
+type AgentInput = z.infer<typeof AgentCreate> & { id: string };
+
+/**
+ * Creates or replaces agents in one D1 batch (all or nothing). Teams must exist; an external id
+ * may belong to only one agent. Returns the teams whose boards must learn about the change.
+ */
+async function upsertAgents(env: Env, orgId: string, input: AgentInput[], mode: "create" | "upsert", pathOf: (i: number) => string) {
+  const db = drizzle(env.DB);
+  const seen = new Map<string, number>();
+  const claimed = new Map<string, number>();
+  input.forEach((a, i) => {
+    if (seen.has(a.id)) throw new ProblemError(422, "Duplicate agent", `Agent '${a.id}' appears twice.`, [{ path: `${pathOf(i)}/id`, message: "duplicate id in request" }]);
+    seen.set(a.id, i);
+    for (const [platform, externalId] of Object.entries(a.externalIds ?? {})) {
+      const key = `${platform}\u0000${externalId}`;
+      if (claimed.has(key)) {
+        throw new ProblemError(422, "Duplicate external id", `${platform} id '${externalId}' is given to two agents.`, [
+          { path: `${pathOf(i)}/externalIds/${platform}`, message: "duplicate external id in request" },
+        ]);
+      }
+      claimed.set(key, i);
+    }
+  });
+
+  const teamIds = [...new Set(input.map((a) => a.teamId))];
+  const knownTeams = new Set<string>();
+  for (let i = 0; i < teamIds.length; i += 90) {
+    const rows = await db
+      .select({ id: teams.id })
+      .from(teams)
+      .where(and(eq(teams.orgId, orgId), eq(teams.active, true), inArray(teams.id, teamIds.slice(i, i + 90))));
+    for (const r of rows) knownTeams.add(r.id);
+  }
+  const badTeam = input.findIndex((a) => !knownTeams.has(a.teamId));
+  if (badTeam >= 0) throw unknownReference(`${pathOf(badTeam)}/teamId`, "team", input[badTeam]!.teamId);
+
+  const ids = input.map((a) => a.id);
+  const existing = new Map<string, AgentRow>();
+  for (let i = 0; i < ids.length; i += 90) {
+    const rows = await db.select().from(agents).where(and(eq(agents.orgId, orgId), inArray(agents.id, ids.slice(i, i + 90))));
+    for (const r of rows) existing.set(r.id, r);
+  }
+  if (mode === "create" && existing.size > 0) throw conflict("agent", [...existing.keys()][0]!);
+
+  // External ids already held by agents outside this request.
+  const platforms = [...new Set(input.flatMap((a) => Object.keys(a.externalIds ?? {})))];
+  for (const platform of platforms) {
+    const wanted = input.flatMap((a) => (a.externalIds?.[platform] ? [a.externalIds[platform]] : []));
+    for (let i = 0; i < wanted.length; i += 80) {
+      const holders = await db
+        .select()
+        .from(agentExternalIds)
+        .where(and(eq(agentExternalIds.orgId, orgId), eq(agentExternalIds.platform, platform), inArray(agentExternalIds.externalId, wanted.slice(i, i + 80))));
+      for (const h of holders) {
+        const index = claimed.get(`${platform}\u0000${h.externalId}`)!;
+        if (input[index]!.id !== h.agentId) {
+          throw new ProblemError(409, "Conflict", `${platform} id '${h.externalId}' already belongs to agent '${h.agentId}'.`, [
+            { path: `${pathOf(index)}/externalIds/${platform}`, message: `held by agent '${h.agentId}'` },
+          ]);
+        }
+      }
+    }
+  }
+
+  const now = Date.now();
+  const rows = input.map((a) => ({
+    orgId,
+    id: a.id,
+    name: a.name,
+    teamId: a.teamId,
+    active: true,
+    createdAt: existing.get(a.id)?.createdAt ?? now,
+    updatedAt: now,
+  }));
+  const links = input.flatMap((a) =>
+    Object.entries(a.externalIds ?? {}).map(([platform, externalId]) => ({ orgId, platform, externalId, agentId: a.id })),
+  );
+  // D1 allows 100 bound parameters per statement: 7 columns -> 14 rows, 4 columns -> 25 rows.
+  const statements = [
+    ...chunk(ids, 90).map((part) => db.delete(agentExternalIds).where(and(eq(agentExternalIds.orgId, orgId), inArray(agentExternalIds.agentId, part)))),
+    ...chunk(rows, 14).map((part) =>
+      db
+        .insert(agents)
+        .values(part)
+        .onConflictDoUpdate({
+          target: [agents.orgId, agents.id],
+          set: { name: sqlExcluded("name"), teamId: sqlExcluded("team_id"), active: true, updatedAt: now },
+        }),
+    ),
+    ...chunk(links, 25).map((part) => db.insert(agentExternalIds).values(part)),
+  ];
+  await db.batch(statements as [ (typeof statements)[number], ...(typeof statements)[number][] ]);
+  forgetDirectory(orgId);
+  const touched = new Set(input.map((a) => a.teamId));
+  for (const r of existing.values()) touched.add(r.teamId);
+  await refreshTeams(env, orgId, touched);
+  return rows.map((r) => agentJson(r, input[seen.get(r.id)!]!.externalIds ?? {}));
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const sqlExcluded = (column: string) => sql.raw(`excluded.${column}`);
+
+directory.post("/agents", async (c) => {
+  const body = await readJson(c, AgentCreate);
+  const [agent] = await upsertAgents(c.env, c.var.caller.orgId, [{ ...body, id: body.id ?? randomId("agt") }], "create", () => "");
+  return c.json(agent, 201);
+});
+
+/** Bulk create-or-replace, keyed by id: the whole list is applied or nothing is. */
+directory.put("/agents", async (c) => {
+  const body = await readJson(c, AgentBulkUpsert);
+  const result = await upsertAgents(c.env, c.var.caller.orgId, body.agents, "upsert", (i) => `/agents/${i}`);
+  return c.json({ agents: result, count: result.length });
+});
+
+directory.patch("/agents/:id", async (c) => {
+  const body = await readJson(c, AgentPatch);
+  const orgId = c.var.caller.orgId;
+  const db = drizzle(c.env.DB);
+  const [current] = await db.select().from(agents).where(and(eq(agents.orgId, orgId), eq(agents.id, c.req.param("id"))));
+  if (!current) throw notFound("agent", c.req.param("id"));
+  const ext = (await externalIdsOf(db, orgId, [current.id])).get(current.id) ?? {};
+  const [agent] = await upsertAgents(
+    c.env,
+    orgId,
+    [{ id: current.id, name: body.name ?? current.name, teamId: body.teamId ?? current.teamId, externalIds: body.externalIds ?? ext }],
+    "upsert",
+    () => "",
+  );
+  return c.json(agent);
+});
+
+directory.delete("/agents/:id", async (c) => {
+  const orgId = c.var.caller.orgId;
+  const [row] = await drizzle(c.env.DB)
+    .update(agents)
+    .set({ active: false, updatedAt: Date.now() })
+    .where(and(eq(agents.orgId, orgId), eq(agents.id, c.req.param("id"))))
+    .returning();
+  if (!row) throw notFound("agent", c.req.param("id"));
+  forgetDirectory(orgId);
+  await refreshTeams(c.env, orgId, [row.teamId]);
+  return c.json(agentJson(row));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+
+const metricJson = (r: typeof metrics.$inferSelect) => ({
+  key: r.key,
+  label: r.label,
+  unit: r.unit,
+  aggregation: r.aggregation,
+  direction: r.direction,
+  active: r.active,
+  ...stamps(r),
+});
+
+async function teamsWithBoardsOn(env: Env, orgId: string, metricKey: string): Promise<string[]> {
+  const rows = await drizzle(env.DB)
+    .selectDistinct({ teamId: boards.teamId })
+    .from(boards)
+    .where(and(eq(boards.orgId, orgId), eq(boards.metricKey, metricKey)));
+  return rows.map((r) => r.teamId);
+}
+
+directory.get("/metrics", async (c) => {
+  const rows = await drizzle(c.env.DB).select().from(metrics).where(eq(metrics.orgId, c.var.caller.orgId)).orderBy(asc(metrics.key));
+  return c.json({ metrics: rows.map(metricJson) });
+});
+
+directory.post("/metrics", async (c) => {
+  const body = await readJson(c, MetricCreate);
+  const orgId = c.var.caller.orgId;
+  const now = Date.now();
+  const [row] = await drizzle(c.env.DB)
+    .insert(metrics)
+    .values({ orgId, ...body, createdAt: now, updatedAt: now })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) throw conflict("metric", body.key, "/key");
+  forgetDirectory(orgId);
+  return c.json(metricJson(row), 201);
+});
+
+directory.get("/metrics/:key", async (c) => {
+  const [row] = await drizzle(c.env.DB)
+    .select()
+    .from(metrics)
+    .where(and(eq(metrics.orgId, c.var.caller.orgId), eq(metrics.key, c.req.param("key"))));
+  if (!row) throw notFound("metric", c.req.param("key"));
+  return c.json(metricJson(row));
+});
+
+directory.patch("/metrics/:key", async (c) => {
+  const body = await readJson(c, MetricPatch);
+  const orgId = c.var.caller.orgId;
+  const [row] = await drizzle(c.env.DB)
+    .update(metrics)
+    .set({ ...body, updatedAt: Date.now() })
+    .where(and(eq(metrics.orgId, orgId), eq(metrics.key, c.req.param("key"))))
+    .returning();
+  if (!row) throw notFound("metric", c.req.param("key"));
+  forgetDirectory(orgId);
+  await refreshTeams(c.env, orgId, await teamsWithBoardsOn(c.env, orgId, row.key));
+  return c.json(metricJson(row));
+});
+
+directory.delete("/metrics/:key", async (c) => {
+  const orgId = c.var.caller.orgId;
+  const [row] = await drizzle(c.env.DB)
+    .update(metrics)
+    .set({ active: false, updatedAt: Date.now() })
+    .where(and(eq(metrics.orgId, orgId), eq(metrics.key, c.req.param("key"))))
+    .returning();
+  if (!row) throw notFound("metric", c.req.param("key"));
+  forgetDirectory(orgId);
+  await refreshTeams(c.env, orgId, await teamsWithBoardsOn(c.env, orgId, row.key));
+  return c.json(metricJson(row));
+});
