@@ -64,14 +64,16 @@ export const AgentBulkUpsert = z.strictObject({
   agents: z.array(AgentCreate.required({ id: true })).min(1).max(1000),
 });
 
-export const MetricCreate = z.strictObject({
+const MetricFields = z.strictObject({
   key: MetricKey,
   label: Name,
-  unit: z.string().trim().max(24).default(""),
+  unit: z.string().trim().max(24),
   aggregation: Aggregation,
-  direction: Direction.default("higher"),
+  direction: Direction,
 });
-export const MetricPatch = MetricCreate.omit({ key: true }).partial();
+export const MetricCreate = MetricFields.extend({ unit: MetricFields.shape.unit.default(""), direction: Direction.default("higher") });
+/** Patches have no defaults: an absent field keeps its value. */
+export const MetricPatch = MetricFields.omit({ key: true }).partial();
 
 export const BoardCreate = z.strictObject({
   id: Id.optional(),
