@@ -5,7 +5,8 @@ import { agents, metrics } from "./db/schema.ts";
 /**
  * The ingest path resolves agent -> team and checks metric keys for every event. Both are cached
  * in the isolate for a short while; directory writes clear this isolate's entries at once, other
- * isolates see a change within the TTL.
+ * isolates see a change within the TTL. When D1 is unreachable, expired entries are served so
+ * that ingest keeps working through an outage.
  */
 const TTL_MS = 30_000;
 const D1_MAX_PARAMS = 90;
@@ -26,10 +27,19 @@ export async function resolveAgents(db: D1Database, orgId: string, ids: readonly
   }
   for (let i = 0; i < missing.length; i += D1_MAX_PARAMS) {
     const chunk = missing.slice(i, i + D1_MAX_PARAMS);
-    const rows = await drizzle(db)
-      .select({ id: agents.id, teamId: agents.teamId, active: agents.active })
-      .from(agents)
-      .where(and(eq(agents.orgId, orgId), inArray(agents.id, chunk)));
+    let rows: { id: string; teamId: string; active: boolean }[];
+    try {
+      rows = await drizzle(db)
+        .select({ id: agents.id, teamId: agents.teamId, active: agents.active })
+        .from(agents)
+        .where(and(eq(agents.orgId, orgId), inArray(agents.id, chunk)));
+    } catch (error) {
+      // D1 is unreachable: serve what this isolate knew, however old, if it knew every agent.
+      const stale = chunk.map((id) => agentCache.get(`${orgId}\u0000${id}`));
+      if (stale.some((hit) => hit === undefined)) throw error;
+      stale.forEach((hit, j) => hit?.value && found.set(chunk[j]!, hit.value));
+      continue;
+    }
     const byId = new Map(rows.map((r) => [r.id, { teamId: r.teamId, active: r.active }]));
     for (const id of chunk) {
       const value = byId.get(id) ?? null;
@@ -45,10 +55,16 @@ export async function activeMetricKeys(db: D1Database, orgId: string): Promise<S
   const now = Date.now();
   const hit = metricCache.get(orgId);
   if (hit && hit.expires > now) return hit.value;
-  const rows = await drizzle(db)
-    .select({ key: metrics.key })
-    .from(metrics)
-    .where(and(eq(metrics.orgId, orgId), eq(metrics.active, true)));
+  let rows: { key: string }[];
+  try {
+    rows = await drizzle(db)
+      .select({ key: metrics.key })
+      .from(metrics)
+      .where(and(eq(metrics.orgId, orgId), eq(metrics.active, true)));
+  } catch (error) {
+    if (hit) return hit.value;
+    throw error;
+  }
   const value = new Set(rows.map((r) => r.key));
   metricCache.set(orgId, { value, expires: now + TTL_MS });
   return value;

@@ -1,0 +1,164 @@
+import { env, evictDurableObject, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ServerFrame } from "../protocol/index.ts";
+import { teamBoard } from "../worker/team-boards.ts";
+import { api, BASE, createTeam, event, ingest, json } from "./helpers.ts";
+
+/** A real WebSocket to the Worker, collecting parsed frames and checking each against the protocol. */
+async function connect(board: string, token: string) {
+  const response = await SELF.fetch(`${BASE}/v1/boards/${board}/live?token=${encodeURIComponent(token)}`, { headers: { upgrade: "websocket" } });
+  expect(response.status).toBe(101);
+  const ws = response.webSocket!;
+  const frames: ServerFrame[] = [];
+  const waiters: (() => void)[] = [];
+  let closed: { code: number } | null = null;
+  ws.addEventListener("message", (m) => {
+    frames.push(ServerFrame.parse(JSON.parse(m.data as string)));
+    waiters.splice(0).forEach((w) => w());
+  });
+  ws.addEventListener("close", (e) => {
+    closed = { code: e.code };
+    waiters.splice(0).forEach((w) => w());
+  });
+  ws.accept();
+  const until = async (predicate: () => boolean, ms = 5000) => {
+    const deadline = Date.now() + ms;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`timed out; frames: ${JSON.stringify(frames)}`);
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+  };
+  return { ws, frames, until, closed: () => closed, send: (data: unknown) => ws.send(typeof data === "string" ? data : JSON.stringify(data)) };
+}
+
+describe("live board over a WebSocket", () => {
+  it("sends a snapshot on connect, then an update with the next sequence number", async () => {
+    const t = await createTeam(3);
+    await ingest(t.ingestKey, [event("a1", "contacts_handled", 1)]);
+    const socket = await connect(t.boards.contacts, t.readKey);
+    await socket.until(() => socket.frames.length >= 1);
+    const snapshot = socket.frames[0]!;
+    expect(snapshot).toMatchObject({ type: "snapshot", board: t.boards.contacts, total: 1, rows: [{ agent: { id: "a1", name: "Agent 1" }, score: 1, rank: 1 }] });
+
+    await ingest(t.ingestKey, [event("a2", "contacts_handled", 1), event("a2", "contacts_handled", 1)]);
+    await socket.until(() => socket.frames.length >= 2);
+    const update = socket.frames[1]!;
+    expect(update.type).toBe("update");
+    if (update.type !== "update" || snapshot.type !== "snapshot") throw new Error("unexpected frames");
+    expect(update.seq).toBe(snapshot.seq + 1);
+    expect(update.changed).toEqual([
+      { agent: { id: "a2", name: "Agent 2" }, rank: 1, place: 1, score: 2 },
+      { agent: { id: "a1", name: "Agent 1" }, rank: 2, place: 2, score: 1 },
+    ]);
+    expect(update.total).toBe(2);
+    socket.ws.close();
+  });
+
+  it("coalesces a burst of events into a few updates", async () => {
+    const t = await createTeam(5);
+    const socket = await connect(t.boards.contacts, t.readKey);
+    await socket.until(() => socket.frames.length >= 1);
+    for (let i = 0; i < 40; i++) await ingest(t.ingestKey, [event(`a${(i % 5) + 1}`, "contacts_handled", 1)]);
+    await socket.until(() => {
+      const last = socket.frames.at(-1)!;
+      return last.type === "update" && last.changed.some((r) => r.score === 8) && socket.frames.length > 1;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const updates = socket.frames.filter((f) => f.type === "update");
+    expect(updates.length).toBeLessThan(40);
+    // Sequence numbers are consecutive: nothing skipped, nothing repeated.
+    expect(socket.frames.map((f) => ("seq" in f ? f.seq : -1))).toEqual(socket.frames.map((_, i) => (socket.frames[0] as { seq: number }).seq + i));
+    // Replaying the frames yields the board the REST snapshot shows.
+    const rows = new Map<string, number>();
+    for (const f of socket.frames) {
+      if (f.type === "snapshot") f.rows.forEach((r) => rows.set(r.agent.id, r.score));
+      if (f.type === "update") f.changed.forEach((r) => rows.set(r.agent.id, r.score));
+    }
+    expect([...rows.values()]).toEqual([8, 8, 8, 8, 8]);
+    socket.ws.close();
+  });
+
+  it("answers resync with a snapshot at the current sequence number", async () => {
+    const t = await createTeam(2);
+    const socket = await connect(t.boards.contacts, t.readKey);
+    await ingest(t.ingestKey, [event("a1", "contacts_handled", 1)]);
+    await socket.until(() => socket.frames.some((f) => f.type === "update"));
+    socket.send({ type: "resync" });
+    await socket.until(() => socket.frames.filter((f) => f.type === "snapshot").length === 2);
+    const last = socket.frames.at(-1)!;
+    expect(last).toMatchObject({ type: "snapshot", seq: (socket.frames[1] as { seq: number }).seq, rows: [{ agent: { id: "a1" }, score: 1 }] });
+    socket.ws.close();
+  });
+
+  it("answers ping with pong", async () => {
+    const t = await createTeam(1);
+    const socket = await connect(t.boards.contacts, t.readKey);
+    socket.send({ type: "ping" });
+    socket.send('{ "type": "ping" }');
+    await socket.until(() => socket.frames.filter((f) => f.type === "pong").length === 2);
+    socket.ws.close();
+  });
+
+  it("refuses an unknown frame with an error frame and keeps the socket open", async () => {
+    const t = await createTeam(1);
+    const socket = await connect(t.boards.contacts, t.readKey);
+    socket.send({ type: "subscribe", board: "other" });
+    socket.send("not json");
+    await socket.until(() => socket.frames.filter((f) => f.type === "error").length === 2);
+    expect(socket.frames.find((f) => f.type === "error")).toMatchObject({ code: "bad_frame" });
+    expect(socket.closed()).toBeNull();
+    socket.ws.close();
+  });
+
+  it("disconnects a client that floods", async () => {
+    const t = await createTeam(1);
+    const socket = await connect(t.boards.contacts, t.readKey);
+    for (let i = 0; i < 40; i++) socket.send({ type: "resync" });
+    await socket.until(() => socket.closed() !== null);
+    expect(socket.closed()).toEqual({ code: 1008 });
+    expect(socket.frames.at(-1)).toMatchObject({ type: "error", code: "rate_limited" });
+  });
+
+  it("keeps sockets across hibernation and sends a fresh snapshot after waking", async () => {
+    const t = await createTeam(2);
+    const socket = await connect(t.boards.contacts, t.readKey);
+    await socket.until(() => socket.frames.length >= 1);
+    await evictDurableObject(teamBoard(env, t.orgId, t.teamId), { webSockets: "hibernate" });
+    await ingest(t.ingestKey, [event("a2", "contacts_handled", 1)]);
+    await socket.until(() => socket.frames.length >= 2);
+    expect(socket.frames[1]).toMatchObject({ type: "snapshot", rows: [{ agent: { id: "a2" }, score: 1 }] });
+    expect(socket.closed()).toBeNull();
+    socket.ws.close();
+  });
+
+  describe("the handshake is authenticated before it reaches the board", () => {
+    const open = (board: string, token?: string, headers: Record<string, string> = { upgrade: "websocket" }) =>
+      SELF.fetch(`${BASE}/v1/boards/${board}/live${token ? `?token=${encodeURIComponent(token)}` : ""}`, { headers });
+
+    it("without a token it is a 401", async () => {
+      const t = await createTeam(1);
+      expect(await json(await open(t.boards.contacts), 401)).toMatchObject({ status: 401 });
+    });
+
+    it("with a key lacking the read scope it is a 403", async () => {
+      const t = await createTeam(1);
+      expect(await json(await open(t.boards.contacts, t.ingestKey), 403)).toMatchObject({ status: 403 });
+    });
+
+    it("for another org's board it is a 404", async () => {
+      const t = await createTeam(1);
+      const other = await createTeam(1);
+      await json(await api(other.adminKey, "POST", "/v1/boards", { id: "only-theirs", teamId: "t1", metric: "csat", period: "week" }), 201);
+      expect(await json(await open("only-theirs", t.readKey), 404)).toMatchObject({ status: 404 });
+      expect((await open("only-theirs", other.readKey)).status).toBe(101);
+    });
+
+    it("without an upgrade header it is a 426", async () => {
+      const t = await createTeam(1);
+      expect(await json(await open(t.boards.contacts, t.readKey, {}), 426)).toMatchObject({ status: 426 });
+    });
+  });
+});
