@@ -1,0 +1,145 @@
+// The demo org and its event feed, built only through Floorboard's public API.
+// Used by `npm start` (scripts/start.ts), the bench harness and the browser tests.
+
+export interface DemoOrg {
+  orgId: string;
+  adminKey: string;
+  ingestKey: string;
+  readKey: string;
+  teams: { id: string; name: string; departmentId: string; agents: string[] }[];
+  boards: { id: string; teamId: string; metric: string; period: "day" | "week" }[];
+}
+
+const FIRST = ["Amira", "Ben", "Chloé", "Dawit", "Elin", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kavya", "Lars", "Maya", "Nils", "Olu", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Viktor", "Wen", "Ximena", "Yusuf", "Zara", "Anders", "Bea", "Cyrus", "Dina", "Emil", "Fatima", "Gustav", "Hana", "Ivan", "Julia", "Karim", "Linnea", "Mateo", "Nour"];
+const LAST = ["Lindqvist", "Okafor", "Tanaka", "Haddad", "Berg", "Rahman", "Novak", "Silva", "Andersson", "Kowalski"];
+
+export const DEMO_METRICS = [
+  { key: "contacts_handled", label: "Contacts handled", unit: "", aggregation: "count", direction: "higher" },
+  { key: "handle_time_s", label: "Avg handle time", unit: "s", aggregation: "avg", direction: "lower" },
+  { key: "csat", label: "CSAT", unit: "/5", aggregation: "avg", direction: "higher" },
+  { key: "sales", label: "Sales", unit: "USD", aggregation: "sum", direction: "higher" },
+] as const;
+
+async function call<T>(baseUrl: string, key: string, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(baseUrl + path, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} -> ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** Creates the demo org: 2 departments, 4 teams of 10 agents, 4 metrics, day and week boards. */
+export async function seedDemo(baseUrl: string, bootstrapSecret: string, options: { agentsPerTeam?: number } = {}): Promise<DemoOrg> {
+  const perTeam = options.agentsPerTeam ?? 10;
+  const { org, adminKey } = await call<{ org: { id: string }; adminKey: string }>(baseUrl, bootstrapSecret, "POST", "/v1/orgs", {
+    name: "Northwind Contact Centre",
+    timeZone: "Europe/Stockholm",
+  });
+  const admin = <T>(method: string, path: string, body?: unknown) => call<T>(baseUrl, adminKey, method, path, body);
+
+  await admin("POST", "/v1/departments", { id: "sales", name: "Inbound Sales" });
+  await admin("POST", "/v1/departments", { id: "care", name: "Customer Care" });
+  const teams = [
+    { id: "sales-north", name: "Sales North", departmentId: "sales" },
+    { id: "sales-south", name: "Sales South", departmentId: "sales" },
+    { id: "care-day", name: "Care Day Shift", departmentId: "care" },
+    { id: "care-evening", name: "Care Evening Shift", departmentId: "care" },
+  ].map((team, t) => ({ ...team, agents: Array.from({ length: perTeam }, (_, i) => `agent-${t * perTeam + i + 1}`) }));
+  for (const team of teams) await admin("POST", "/v1/teams", { id: team.id, name: team.name, departmentId: team.departmentId });
+
+  const agents = teams.flatMap((team) =>
+    team.agents.map((id, i) => {
+      const n = Number(id.slice(6)) - 1;
+      return {
+        id,
+        name: `${FIRST[n % FIRST.length]} ${LAST[(n + i) % LAST.length]}`,
+        teamId: team.id,
+        externalIds: { twilio: `WK${String(n + 1).padStart(32, "0")}`, aircall: String(100_000 + n) },
+      };
+    }),
+  );
+  await admin("PUT", "/v1/agents", { agents });
+  for (const metric of DEMO_METRICS) await admin("POST", "/v1/metrics", metric);
+
+  const boards: DemoOrg["boards"] = [];
+  for (const team of teams) {
+    const metrics = team.departmentId === "sales" ? ["contacts_handled", "sales", "handle_time_s", "csat"] : ["contacts_handled", "csat", "handle_time_s"];
+    for (const metric of metrics) {
+      for (const period of ["day", "week"] as const) {
+        if (period === "week" && metric === "handle_time_s") continue;
+        const id = `${team.id}-${metric.replaceAll("_", "-")}-${period}`;
+        await admin("POST", "/v1/boards", { id, teamId: team.id, metric, period });
+        boards.push({ id, teamId: team.id, metric, period });
+      }
+    }
+  }
+  const key = async (name: string, scopes: string[]) => (await admin<{ key: string }>("POST", "/v1/keys", { name, scopes })).key;
+  return { orgId: org.id, adminKey, ingestKey: await key("demo feed", ["ingest"]), readKey: await key("demo viewer", ["read"]), teams, boards };
+}
+
+/** Whether a saved demo org still exists in this local state (its admin key still works). */
+export async function demoStillValid(baseUrl: string, demo: DemoOrg): Promise<boolean> {
+  const response = await fetch(`${baseUrl}/v1/org`, { headers: { authorization: `Bearer ${demo.adminKey}` } });
+  await response.body?.cancel();
+  return response.ok;
+}
+
+/**
+ * Posts realistic contact outcomes through `POST /v1/events` until the signal aborts: each agent
+ * has a skill that shapes their handle time, CSAT and sales, so boards develop a believable spread.
+ */
+export async function runDemoFeed(
+  baseUrl: string,
+  demo: DemoOrg,
+  options: { contactsPerSecond?: number; signal: AbortSignal; onError?: (error: unknown) => void },
+): Promise<void> {
+  const rate = options.contactsPerSecond ?? 4;
+  const agents = demo.teams.flatMap((team) => team.agents.map((id) => ({ id, sales: team.departmentId === "sales", skill: 0.5 + random(id) })));
+  let sequence = 0;
+  const runId = Date.now().toString(36);
+  while (!options.signal.aborted) {
+    const started = Date.now();
+    const events = [];
+    const contacts = Math.max(1, Math.round(rate * (0.5 + Math.random())));
+    for (let c = 0; c < contacts; c++) {
+      const agent = agents[Math.floor(Math.random() * agents.length)]!;
+      const occurredAt = new Date().toISOString();
+      const id = (metric: string) => `demo-${runId}-${++sequence}-${metric}`;
+      events.push({ id: id("c"), agent: agent.id, metric: "contacts_handled", value: 1, occurredAt });
+      events.push({ id: id("h"), agent: agent.id, metric: "handle_time_s", value: Math.round((180 + 420 * Math.random()) / agent.skill), occurredAt });
+      if (Math.random() < 0.35) {
+        const csat = Math.min(5, Math.max(1, Math.round(2.5 + 2.5 * agent.skill * Math.random() + Math.random())));
+        events.push({ id: id("s"), agent: agent.id, metric: "csat", value: csat, occurredAt });
+      }
+      if (agent.sales && Math.random() < 0.25 * agent.skill) {
+        events.push({ id: id("$"), agent: agent.id, metric: "sales", value: Math.round(20 + 480 * Math.random()), occurredAt });
+      }
+    }
+    try {
+      await call(baseUrl, demo.ingestKey, "POST", "/v1/events", { events });
+    } catch (error) {
+      options.onError?.(error);
+    }
+    await sleep(Math.max(0, 1000 - (Date.now() - started)), options.signal);
+  }
+}
+
+/** A stable pseudo-random number in [0, 1) per agent id, so skills survive restarts. */
+function random(seed: string): number {
+  let h = 2166136261;
+  for (const ch of seed) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
+  return ((h >>> 0) % 1000) / 1000;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
