@@ -1,22 +1,23 @@
 // Runs the Floorboard Worker locally in workerd, for `npm start` and the bench/ harness.
 //
-// Why not `wrangler dev`: the CLI always starts the DevTools inspector (an InspectorProxyWorker
-// attached to the runtime), which caps a local run near 330 requests/s and runs out of file
-// descriptors under load. wrangler's programmatic `unstable_startWorker` (here via its DevEnv
-// class) accepts `dev.inspector: false`, so nothing is attached to the runtime.
+// Why not `wrangler dev`: the CLI always attaches the DevTools inspector to the runtime and logs
+// every request through Node, which caps a local run at a few hundred requests/s and runs out of
+// file descriptors under load. wrangler's programmatic `unstable_startWorker` (used here through
+// its DevEnv class, which it wraps) takes `dev.inspector: false`: no inspector socket is opened.
 //
-// What gets started: two workerd processes.
-//   - the user worker's Miniflare (worker + static assets + D1 + Durable Objects), on 127.0.0.1 at
-//     a random port that wrangler picks and cannot be told; it changes whenever wrangler reloads.
-//   - wrangler's ProxyWorker Miniflare, on `port`, which forwards every request (WebSocket
-//     upgrades included) through a single Durable Object to the user worker, and queues requests
-//     while the user worker reloads. `worker.url` / `worker.ready` only ever describe this proxy.
-// `url` is the direct address of the user worker (faster; see `via` to pick the proxy instead);
-// `proxyUrl` is the stable address on `port`.
+// It always starts two workerd processes:
+//   - the user worker's Miniflare (worker, static assets, D1, Durable Objects) on 127.0.0.1 at a
+//     random port that wrangler chooses and does not let callers set; a reload would move it.
+//   - wrangler's ProxyWorker Miniflare on `port`, which forwards every request, WebSocket upgrades
+//     included, through one Durable Object to the user worker and holds requests during reloads.
+//     `worker.url` and `worker.ready` from unstable_startWorker describe only this proxy.
+// `url` is the user worker's own address by default (about 1.5x the throughput of the proxy hop);
+// `proxyUrl` is the stable address on `port`. Reloads do not happen here: config watching is off
+// and wrangler only re-runs the custom build when `build.watch_dir` (default ./src, absent) changes.
 //
 // Run under tsx (ESM). Example:
-//   const w = await startLocalWorker({ port: 0, bindings: { BOOTSTRAP_SECRET: "dev" } });
-//   ... fetch(`${w.url}/v1/health`) ...
+//   const w = await startLocalWorker({ port: 0, bindings: { BOOTSTRAP_SECRET: "dev" }, logLevel: "warn" });
+//   await fetch(`${w.url}/v1/health`);
 //   await w.stop();
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -100,7 +101,9 @@ function offlineEnv(): Record<string, string> {
 
 function migrationsDir(): string | undefined {
   const config = unstable_readConfig({ config: CONFIG_PATH }, { hideWarnings: true });
-  const db = config.d1_databases.find((d) => d.binding === D1_BINDING);
+  // wrangler's Config type comes from a package it bundles without its .d.ts, so it is `any` here.
+  const databases: Array<{ binding: string; migrations_dir?: string }> = config.d1_databases;
+  const db = databases.find((d) => d.binding === D1_BINDING);
   if (!db) return undefined;
   return path.resolve(PROJECT_ROOT, db.migrations_dir ?? "migrations");
 }
@@ -113,7 +116,9 @@ export async function startLocalWorker(opts: LocalWorkerOptions = {}): Promise<L
   const logLevel = opts.logLevel ?? "log";
   const timeoutMs = opts.startTimeoutMs ?? 60_000;
 
-  // These are read lazily by wrangler and Miniflare inside this process. Respect explicit settings.
+  // Read lazily by wrangler and Miniflare in this process (so this mutates process.env, and child
+  // processes of the caller inherit it). Explicit settings win. Config watching would reload the
+  // worker, and a reload moves the direct URL to a new port.
   for (const [key, value] of Object.entries({ ...offlineEnv(), WRANGLER_CI_DISABLE_CONFIG_WATCHING: "true" })) {
     process.env[key] ??= value;
   }
@@ -175,33 +180,37 @@ export async function startLocalWorker(opts: LocalWorkerOptions = {}): Promise<L
     dispatch(event);
   };
 
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await devEnv.teardown();
-  };
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= devEnv.teardown());
 
+  // wrangler runs the first custom build (`node scripts/build-client.mjs`) in process.cwd(), from
+  // the config file's settings, so start from the project root and go back once it has run.
+  const callerCwd = process.cwd();
+  if (callerCwd !== PROJECT_ROOT) process.chdir(PROJECT_ROOT);
   try {
-    const worker = await devEnv.startWorker({
+    const started = devEnv.startWorker({
       config: CONFIG_PATH,
       bindings: Object.fromEntries(
         Object.entries(opts.bindings ?? {}).map(([name, value]) => [name, { type: "secret_text", value }]),
       ),
       sendMetrics: false,
-      // wrangler runs the custom build (scripts/build-client.mjs) in process.cwd() unless told otherwise.
-      build: { custom: { workingDirectory: PROJECT_ROOT } },
+      // Later custom builds use these: run in the project root; watch `build.watch_dir`'s default
+      // (./src, which does not exist) by absolute path, so the caller's cwd cannot trigger rebuilds.
+      build: { custom: { workingDirectory: PROJECT_ROOT, watch: path.join(PROJECT_ROOT, "src") } },
       dev: {
         inspector: false,
         remote: false,
         persist: persistDir,
         liveReload: false,
-        watch: false,
+        // (`dev.watch` is accepted but unused by wrangler 4.86; see WRANGLER_CI_DISABLE_CONFIG_WATCHING above.)
         logLevel,
         enableContainers: false,
         generateTypes: false,
         server: { hostname: "127.0.0.1", port },
       },
+    });
+    const worker = await started.finally(() => {
+      if (process.cwd() !== callerCwd) process.chdir(callerCwd);
     });
 
     const deadline = AbortSignal.timeout(timeoutMs);
@@ -231,6 +240,7 @@ export async function startLocalWorker(opts: LocalWorkerOptions = {}): Promise<L
       stop,
     };
   } catch (err) {
+    if (process.cwd() !== callerCwd) process.chdir(callerCwd);
     await stop().catch(() => {});
     throw err;
   }

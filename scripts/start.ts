@@ -1,0 +1,69 @@
+// `npm start`: Floorboard on this machine, offline. Applies the local D1 migrations, starts the
+// Worker in workerd (Durable Objects and D1 on disk under .wrangler/state, inspector off), seeds
+// a demo org through the public API on first run, runs a demo event feed, and prints the URLs.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { type DemoOrg, demoStillValid, runDemoFeed, seedDemo } from "./demo.ts";
+import { PROJECT_ROOT, startLocalWorker } from "./local-worker.ts";
+
+const STATE_FILE = path.join(PROJECT_ROOT, ".wrangler", "demo.json");
+const port = Number(process.env.PORT ?? 8787);
+const contactsPerSecond = Number(process.env.DEMO_CONTACTS_PER_SECOND ?? 4);
+
+type Saved = { bootstrapSecret: string; demo?: DemoOrg };
+const saved: Saved = existsSync(STATE_FILE)
+  ? (JSON.parse(readFileSync(STATE_FILE, "utf8")) as Saved)
+  : { bootstrapSecret: randomBytes(24).toString("base64url") };
+const save = () => {
+  mkdirSync(path.dirname(STATE_FILE), { recursive: true });
+  writeFileSync(STATE_FILE, JSON.stringify(saved, null, 2), { mode: 0o600 });
+};
+save();
+
+console.log("Starting Floorboard locally…");
+const worker = await startLocalWorker({ port, via: "proxy", logLevel: "warn", bindings: { BOOTSTRAP_SECRET: saved.bootstrapSecret } });
+const url = worker.url;
+
+if (!saved.demo || !(await demoStillValid(url, saved.demo))) {
+  console.log("Seeding the demo org (2 departments, 4 teams, 40 agents, 4 metrics, day and week boards)…");
+  saved.demo = await seedDemo(url, saved.bootstrapSecret);
+  save();
+}
+const demo = saved.demo;
+
+const feed = new AbortController();
+let feedErrors = 0;
+const feeding = runDemoFeed(url, demo, {
+  contactsPerSecond,
+  signal: feed.signal,
+  onError: (error) => {
+    if (feedErrors++ % 30 === 0) console.error("demo feed:", error instanceof Error ? error.message : error);
+  },
+});
+
+const board = demo.boards[0]!;
+console.log(`
+  Floorboard is running at ${url}
+
+  Live board     ${url}/?board=${board.id}#token=${demo.readKey}
+  Admin API key  ${demo.adminKey}
+  Ingest key     ${demo.ingestKey}
+  Read key       ${demo.readKey}
+
+  Demo feed: about ${contactsPerSecond} contacts/s across ${demo.teams.length} teams (DEMO_CONTACTS_PER_SECOND to change).
+  Try:  curl -H "Authorization: Bearer ${demo.readKey}" ${url}/v1/boards/${board.id}
+  Local state: ${path.relative(process.cwd(), worker.persistDir) || "."} (delete it to start afresh). Ctrl-C stops.
+`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  feed.abort();
+  await feeding;
+  await worker.stop();
+  process.exit(0);
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
