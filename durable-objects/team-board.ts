@@ -102,7 +102,7 @@ export class TeamBoard extends DurableObject<Env> {
 
   /** Records events exactly once each; answers only after they are durable. */
   async ingest(scope: TeamScope, events: IngestEvent[]): Promise<{ accepted: number; duplicates: number }> {
-    await this.#ensureConfig(scope, events.map((e) => e.agent));
+    await this.#ensureConfig(scope, { agents: events.map((e) => e.agent) });
     const now = Date.now();
     this.#rollPeriods(now);
 
@@ -158,7 +158,7 @@ export class TeamBoard extends DurableObject<Env> {
     }
     if (accepted > 0) {
       this.#outboxHasRows = true;
-      this.#scheduleAlarm(now + DRAIN_DELAY_MS);
+      this.#scheduleAlarm();
     }
     this.#scheduleTick();
     return { accepted, duplicates };
@@ -296,8 +296,8 @@ export class TeamBoard extends DurableObject<Env> {
     }
   }
 
-  #scheduleAlarm(candidate?: number): void {
-    const times: number[] = candidate === undefined ? [] : [candidate];
+  #scheduleAlarm(): void {
+    const times: number[] = [];
     if (this.#outboxHasRows) times.push(Math.max(Number(this.#meta("drain_next_at") ?? 0), Date.now() + DRAIN_DELAY_MS));
     for (const board of this.#boards.values()) times.push(board.period.end);
     if (times.length === 0) return;
@@ -435,13 +435,17 @@ export class TeamBoard extends DurableObject<Env> {
   // -------------------------------------------------------------------------------------------
   // Configuration
 
-  async #ensureConfig(scope: TeamScope, agents: readonly string[] = []): Promise<void> {
+  /**
+   * Reloads the configuration from D1 when it is missing, old, or lacks an agent the Worker routed
+   * here (a directory change whose refresh did not arrive), at most once per interval.
+   */
+  async #ensureConfig(scope: TeamScope, { agents = [], force = false }: { agents?: readonly string[]; force?: boolean } = {}): Promise<void> {
     const config = this.#config;
     const stale =
       !config ||
       Date.now() - config.loadedAt > CONFIG_MAX_AGE_MS ||
       agents.some((agent) => !(agent in config.agents));
-    if (!stale || Date.now() - this.#configTriedAt < CONFIG_RELOAD_MIN_INTERVAL_MS) return;
+    if (!force && (!stale || Date.now() - this.#configTriedAt < CONFIG_RELOAD_MIN_INTERVAL_MS)) return;
     this.#configTriedAt = Date.now();
     try {
       await this.refreshConfig(scope);
@@ -454,10 +458,8 @@ export class TeamBoard extends DurableObject<Env> {
   }
 
   async #findBoard(scope: TeamScope, boardId: string): Promise<LiveBoard | undefined> {
-    if (!this.#boards.has(boardId)) {
-      this.#configTriedAt = 0;
-      await this.#ensureConfig(scope, [`\u0000missing board ${boardId}`]);
-    }
+    // The Worker found this board in D1, so a board unknown here means the refresh was missed.
+    if (!this.#boards.has(boardId)) await this.#ensureConfig(scope, { force: true });
     return this.#boards.get(boardId);
   }
 

@@ -84,6 +84,9 @@ describe("history archive", () => {
       }));
       expect(next.attempts).toBe("2");
       expect(next.alarm).toBeGreaterThan(Date.now() + 2_000);
+      // New events during the outage do not pull the next attempt forward.
+      await ingest(t.ingestKey, [event("a1", "csat", 4)]);
+      expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBe(next.alarm);
     } finally {
       await env.DB.exec("ALTER TABLE score_events_away RENAME TO score_events");
     }
