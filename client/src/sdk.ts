@@ -1,0 +1,257 @@
+/**
+ * The browser SDK for live boards: one reconnecting WebSocket per board, the board state kept
+ * from its frames, and a resync whenever a frame went missing.
+ *
+ * Only types come from the protocol: importing its values would bundle zod into every page.
+ */
+import ReconnectingWebSocket from "partysocket/ws";
+import type { BoardHeader, ClientFrame, PING_TEXT, PeriodWindow, Row, ServerFrame } from "../../protocol/index.ts";
+
+export type ConnectionStatus = "connecting" | "live" | "reconnecting" | "closed";
+
+/** What the page shows. Replaced, never mutated, so `onChange` can compare old and new. */
+export interface BoardState {
+  readonly boardId: string;
+  /** Null until the first snapshot. */
+  readonly header: BoardHeader | null;
+  readonly period: PeriodWindow | null;
+  /** In board order (by `place`). */
+  readonly rows: readonly Row[];
+  /** Agents on the board; the rows may be fewer once visibility rules apply. */
+  readonly total: number;
+  /** Sequence number of the last frame applied; null before the first snapshot. */
+  readonly seq: number | null;
+}
+
+export interface ConnectBoardOptions {
+  /** The Worker's origin, e.g. `location.origin`. */
+  baseUrl: string;
+  boardId: string;
+  /** An API key with the `read` scope. */
+  token: string;
+  onChange?: (state: BoardState, previous: BoardState) => void;
+  /** `detail` says why a connection closed for good (e.g. the board was deactivated). */
+  onStatus?: (status: ConnectionStatus, detail?: string) => void;
+}
+
+export interface BoardConnection {
+  close(): void;
+  state(): BoardState;
+  status(): ConnectionStatus;
+  /** How many times a skipped sequence number made this client ask for a snapshot. */
+  readonly resyncs: number;
+  /** How many times the board came back live after its connection was lost. */
+  readonly reconnects: number;
+}
+
+/** Idle proxies and load balancers commonly cut silent connections after 60 s. */
+const PING_INTERVAL_MS = 25_000;
+const MIN_RECONNECT_DELAY_MS = 500;
+const MAX_RECONNECT_DELAY_MS = 10_000;
+const RECONNECT_GROWTH = 2;
+/** A resync that brings no snapshot (the answer was lost too) falls back to a fresh connection. */
+const RESYNC_TIMEOUT_MS = 10_000;
+/** The board's close code when it was deactivated: reconnecting would only find a 404. */
+const BOARD_REMOVED_CLOSE_CODE = 4404;
+
+// The server answers this exact text without waking a hibernated board; the type keeps it in step.
+const PING: typeof PING_TEXT = '{"type":"ping"}';
+const RESYNC = JSON.stringify({ type: "resync" } satisfies ClientFrame);
+
+export function connectBoard(options: ConnectBoardOptions): BoardConnection {
+  const { boardId, onChange, onStatus } = options;
+  const url = liveUrl(options.baseUrl, boardId, options.token);
+
+  let state: BoardState = { boardId, header: null, period: null, rows: [], total: 0, seq: null };
+  let status: ConnectionStatus = "connecting";
+  let closed = false;
+  let resyncs = 0;
+  let reconnects = 0;
+  let everLive = false;
+  /** Updates are meaningless until a snapshot gives them a baseline (after connect, period or resync). */
+  let awaitingSnapshot = true;
+  let resyncRequested = false;
+  let resyncTimer: ReturnType<typeof setTimeout> | undefined;
+  let pingTimer: ReturnType<typeof setInterval> | undefined;
+  let lastPingAt = 0;
+  let lastMessageAt = 0;
+
+  const socket: ReconnectingWebSocket = new ReconnectingWebSocket(
+    async () => {
+      // partysocket's backoff has no jitter. Without it every screen on a board reconnects in the
+      // same instant after a deploy or an object restart; spread each wait over up to +50 %.
+      const attempt = socket.retryCount;
+      if (attempt > 0) await sleep(Math.random() * 0.5 * backoffDelay(attempt));
+      return url;
+    },
+    null,
+    {
+      minReconnectionDelay: MIN_RECONNECT_DELAY_MS,
+      maxReconnectionDelay: MAX_RECONNECT_DELAY_MS,
+      reconnectionDelayGrowFactor: RECONNECT_GROWTH,
+      // Nothing is worth queueing while disconnected: every connection starts with a snapshot.
+      maxEnqueuedMessages: 0,
+      shouldReconnectOnClose: (event) => event.code !== BOARD_REMOVED_CLOSE_CODE,
+    },
+  );
+
+  const setStatus = (next: ConnectionStatus, detail?: string) => {
+    if (status === next) return;
+    status = next;
+    onStatus?.(next, detail);
+  };
+
+  const commit = (next: BoardState) => {
+    const previous = state;
+    state = next;
+    onChange?.(next, previous);
+  };
+
+  const requestResync = () => {
+    if (resyncRequested) return;
+    resyncRequested = true;
+    awaitingSnapshot = true;
+    resyncs++;
+    socket.send(RESYNC);
+    clearTimeout(resyncTimer);
+    resyncTimer = setTimeout(() => socket.reconnect(), RESYNC_TIMEOUT_MS);
+  };
+
+  const stopTimers = () => {
+    clearInterval(pingTimer);
+    clearTimeout(resyncTimer);
+    pingTimer = undefined;
+  };
+
+  const shutDown = (detail?: string) => {
+    if (closed) return;
+    closed = true;
+    stopTimers();
+    socket.close(1000, "closed by client");
+    setStatus("closed", detail);
+  };
+
+  const applyFrame = (frame: ServerFrame) => {
+    switch (frame.type) {
+      case "snapshot": {
+        if (frame.board !== boardId) return;
+        awaitingSnapshot = false;
+        resyncRequested = false;
+        clearTimeout(resyncTimer);
+        if (status !== "live") {
+          if (everLive) reconnects++;
+          everLive = true;
+          setStatus("live");
+        }
+        commit({ boardId, header: frame.header, period: frame.period, rows: byPlace(frame.rows), total: frame.total, seq: frame.seq });
+        return;
+      }
+      case "update": {
+        if (frame.board !== boardId) return;
+        if (awaitingSnapshot || state.seq === null || frame.seq !== state.seq + 1) {
+          requestResync();
+          return;
+        }
+        const rows = new Map(state.rows.map((row) => [row.agent.id, row]));
+        for (const id of frame.removed) rows.delete(id);
+        for (const row of frame.changed) rows.set(row.agent.id, row);
+        commit({ ...state, period: frame.period, rows: byPlace([...rows.values()]), total: frame.total, seq: frame.seq });
+        return;
+      }
+      case "period": {
+        if (frame.board !== boardId || state.seq === null) return;
+        // The old standings belong to the closed period; the server sends the new period's snapshot next.
+        awaitingSnapshot = true;
+        commit({ ...state, period: frame.period, rows: [], total: 0, seq: frame.seq });
+        return;
+      }
+      case "error":
+        if (frame.code === "board_removed") shutDown(frame.message);
+        return;
+      case "pong":
+        return;
+    }
+  };
+
+  socket.addEventListener("open", () => {
+    // The server sends a snapshot on every connect; until then nothing can be applied.
+    awaitingSnapshot = true;
+    resyncRequested = false;
+    lastPingAt = 0;
+    clearInterval(pingTimer);
+    pingTimer = setInterval(() => {
+      // No answer to the previous ping (nor anything else) since: the connection is dead but the
+      // browser has not noticed, as happens when a TV's Wi-Fi drops. Start a fresh one.
+      if (lastPingAt > 0 && lastMessageAt < lastPingAt) {
+        socket.reconnect();
+        return;
+      }
+      lastPingAt = Date.now();
+      socket.send(PING);
+    }, PING_INTERVAL_MS);
+  });
+
+  socket.addEventListener("message", (event) => {
+    lastMessageAt = Date.now();
+    const frame = parseFrame(event.data);
+    if (frame) applyFrame(frame);
+  });
+
+  socket.addEventListener("close", (event) => {
+    if (closed) return;
+    stopTimers();
+    if (event.code === BOARD_REMOVED_CLOSE_CODE) {
+      shutDown(event.reason || "The board was deactivated.");
+      return;
+    }
+    if (status === "live") setStatus("reconnecting");
+  });
+
+  return {
+    close: () => shutDown(),
+    state: () => state,
+    status: () => status,
+    get resyncs() {
+      return resyncs;
+    },
+    get reconnects() {
+      return reconnects;
+    },
+  };
+}
+
+function liveUrl(baseUrl: string, boardId: string, token: string): string {
+  const url = new URL(`/v1/boards/${encodeURIComponent(boardId)}/live`, baseUrl);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.searchParams.set("token", token);
+  return url.toString();
+}
+
+/** partysocket's own delay for this attempt (see its `_getNextDelay`). */
+function backoffDelay(attempt: number): number {
+  return Math.min(MAX_RECONNECT_DELAY_MS, MIN_RECONNECT_DELAY_MS * RECONNECT_GROWTH ** (attempt - 1));
+}
+
+const FRAME_TYPES: ReadonlySet<string> = new Set<ServerFrame["type"]>(["snapshot", "update", "period", "error", "pong"]);
+
+/** Frames come from our own Worker, which builds them from the protocol's schemas; check only the tag. */
+function parseFrame(data: unknown): ServerFrame | null {
+  if (typeof data !== "string") return null;
+  try {
+    const value: unknown = JSON.parse(data);
+    if (typeof value === "object" && value !== null && "type" in value && typeof value.type === "string" && FRAME_TYPES.has(value.type)) {
+      return value as ServerFrame;
+    }
+  } catch {
+    // Not JSON: ignored like any other frame this client does not know.
+  }
+  return null;
+}
+
+function byPlace(rows: readonly Row[]): Row[] {
+  return [...rows].sort((a, b) => a.place - b.place);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,191 @@
+/**
+ * The live board page in real Chromium against the real Worker in workerd: what a person watching
+ * a board sees when events arrive, when the connection drops, and when a frame goes missing.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { type Browser, chromium, type Page, type WebSocketRoute } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Row, ScoreEvent, SnapshotFrame } from "../protocol/index.ts";
+import { type DemoOrg, seedDemo } from "../scripts/demo.ts";
+import { type LocalWorker, PROJECT_ROOT, startLocalWorker } from "../scripts/local-worker.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const BOOTSTRAP_SECRET = "browser-test-bootstrap";
+const SCREENSHOT = path.join(PROJECT_ROOT, "test-results/live-page.png");
+const inCI = process.env["CI"] === "true" || process.env["CI"] === "1";
+const haveChromium = existsSync(CHROMIUM);
+
+if (!haveChromium && !inCI) {
+  console.warn(`Skipping the browser tests: ${CHROMIUM} is missing. Install it with \`apt-get install -y chromium\` (with CI=true this fails instead).`);
+}
+
+describe.skipIf(!haveChromium && !inCI)("the live board page", () => {
+  let worker: LocalWorker;
+  let persistDir: string;
+  let demo: DemoOrg;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`Chromium is required at ${CHROMIUM}: install it with \`apt-get install -y chromium\`.`);
+    persistDir = await mkdtemp(path.join(os.tmpdir(), "floorboard-browser-"));
+    worker = await startLocalWorker({ port: 0, persistTo: persistDir, bindings: { BOOTSTRAP_SECRET }, logLevel: "warn" });
+    demo = await seedDemo(worker.url, BOOTSTRAP_SECRET);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.stop();
+    if (persistDir) await rm(persistDir, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    await page?.context().close();
+  });
+
+  async function openBoard(boardId: string, route?: (ws: WebSocketRoute) => void): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    if (route) await page.routeWebSocket(/\/v1\/boards\/[^/]+\/live/, route);
+    await page.goto(`${worker.url}/?board=${boardId}#token=${demo.readKey}`);
+    await statusIs("live");
+    return page;
+  }
+
+  const statusIs = (status: string) => page.locator(`[data-testid=status][data-status=${status}]`).waitFor({ timeout: 15_000 });
+
+  const rowShows = (agent: string, score: number) =>
+    page.locator(`[data-testid=row][data-agent-id="${agent}"][data-score="${score}"]`).waitFor({ timeout: 15_000 });
+
+  let eventCount = 0;
+  async function post(events: Array<{ agent: string; metric: string; value: number }>): Promise<void> {
+    const batch: ScoreEvent[] = events.map((e) => ({ ...e, id: `browser-${Date.now()}-${++eventCount}`, occurredAt: new Date().toISOString() }));
+    const response = await fetch(`${worker.url}/v1/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${demo.ingestKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ events: batch }),
+    });
+    expect(response.status, await response.text()).toBe(202);
+  }
+
+  async function restSnapshot(boardId: string): Promise<SnapshotFrame> {
+    const response = await fetch(`${worker.url}/v1/boards/${boardId}`, { headers: { authorization: `Bearer ${demo.readKey}` } });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { snapshot: SnapshotFrame }).snapshot;
+  }
+
+  /** The rows as the page holds them, in the page's order. */
+  const rowsOnPage = (): Promise<Row[]> =>
+    page.locator("[data-testid=row]").evaluateAll((trs) =>
+      trs.map((tr) => {
+        const data = (tr as HTMLElement).dataset;
+        return {
+          rank: Number(data["rank"]),
+          place: Number(data["place"]),
+          agent: { id: data["agentId"] ?? "", name: tr.querySelector("th")?.textContent ?? "" },
+          score: Number(data["score"]),
+        };
+      }),
+    );
+
+  it("shows an event posted to the API on the open page without a reload", async () => {
+    const board = "sales-north-handle-time-s-day";
+    await post([
+      { agent: "agent-1", metric: "handle_time_s", value: 245 },
+      { agent: "agent-2", metric: "handle_time_s", value: 402 },
+      { agent: "agent-3", metric: "handle_time_s", value: 188 },
+      { agent: "agent-4", metric: "handle_time_s", value: 330 },
+      { agent: "agent-5", metric: "handle_time_s", value: 615 },
+    ]);
+    await openBoard(board);
+    await rowShows("agent-5", 615);
+    await page.evaluate(() => (document.documentElement.dataset["sameDocument"] = "yes"));
+
+    await post([{ agent: "agent-6", metric: "handle_time_s", value: 312 }]);
+
+    await rowShows("agent-6", 312);
+    const row = page.locator('[data-testid=row][data-agent-id="agent-6"]');
+    expect(await row.locator("[data-testid=score]").textContent()).toBe("5:12");
+    expect(await row.getAttribute("data-place")).toBe("3");
+    expect(await page.evaluate(() => document.documentElement.dataset["sameDocument"])).toBe("yes");
+    await mkdir(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it("reconnects with backoff after the server's socket drops, and shows events posted meanwhile", async () => {
+    const board = "sales-south-contacts-handled-day";
+    await post([{ agent: "agent-11", metric: "contacts_handled", value: 1 }]);
+    // Connection 1 is forwarded; 2 and 3 are refused at once; 4 and later are forwarded.
+    const attempts: number[] = [];
+    const servers: WebSocketRoute[] = [];
+    await openBoard(board, (ws) => {
+      attempts.push(Date.now());
+      if (attempts.length === 2 || attempts.length === 3) {
+        void ws.close({ code: 4000, reason: "test: still down" });
+        return;
+      }
+      servers.push(ws.connectToServer());
+    });
+    await rowShows("agent-11", 1);
+
+    const droppedAt = Date.now();
+    await servers[0]!.close({ code: 4000, reason: "test: connection dropped" });
+    await statusIs("reconnecting");
+    await post([{ agent: "agent-12", metric: "contacts_handled", value: 1 }, { agent: "agent-12", metric: "contacts_handled", value: 1 }]);
+
+    await statusIs("live");
+    await rowShows("agent-12", 2);
+    expect(attempts).toHaveLength(4);
+    // Each wait is at least the SDK's backoff for that attempt (500 ms, 1 s, 2 s) plus jitter.
+    const waits = [attempts[1]! - droppedAt, attempts[2]! - attempts[1]!, attempts[3]! - attempts[2]!];
+    expect(waits[0]).toBeGreaterThanOrEqual(450);
+    expect(waits[1]).toBeGreaterThanOrEqual(950);
+    expect(waits[2]).toBeGreaterThanOrEqual(1900);
+    expect(await page.getByTestId("reconnects").textContent()).toBe("1");
+  });
+
+  it("detects a lost frame by its skipped sequence number, sends resync, and ends up showing exactly what GET /v1/boards/:id returns", async () => {
+    const board = "care-day-contacts-handled-day";
+    await post([{ agent: "agent-21", metric: "contacts_handled", value: 1 }]);
+    const fromPage: string[] = [];
+    let dropNextUpdate = false;
+    let droppedSeq: number | null = null;
+    await openBoard(board, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((message) => {
+        fromPage.push(message.toString());
+        server.send(message);
+      });
+      server.onMessage((message) => {
+        const frame = JSON.parse(message.toString()) as { type: string; seq?: number };
+        if (dropNextUpdate && frame.type === "update") {
+          dropNextUpdate = false;
+          droppedSeq = frame.seq ?? null;
+          return;
+        }
+        ws.send(message);
+      });
+    });
+    await rowShows("agent-21", 1);
+
+    dropNextUpdate = true;
+    await post([{ agent: "agent-22", metric: "contacts_handled", value: 1 }]);
+    await expect.poll(() => droppedSeq, { timeout: 10_000 }).not.toBeNull();
+    await post([{ agent: "agent-23", metric: "contacts_handled", value: 1 }, { agent: "agent-21", metric: "contacts_handled", value: 1 }]);
+
+    await expect.poll(() => fromPage.filter((m) => m === '{"type":"resync"}').length, { timeout: 10_000 }).toBe(1);
+    const expected = await restSnapshot(board);
+    expect(expected.rows.map((r) => r.agent.id).sort()).toEqual(["agent-21", "agent-22", "agent-23"]);
+    await expect.poll(rowsOnPage, { timeout: 10_000 }).toEqual(expected.rows);
+    expect(await page.getByTestId("total").textContent()).toBe(`${expected.total} agents`);
+    expect(await page.getByTestId("resyncs").textContent()).toBe("1");
+    expect(Number(await page.getByTestId("seq").textContent())).toBeGreaterThan(droppedSeq!);
+  });
+});
