@@ -347,7 +347,9 @@ export class TeamBoard extends DurableObject<Env> {
   }
 
   #sendSnapshot(ws: WebSocket, board: LiveBoard, view: View): void {
-    if (!view.last) view.last = projectViewFor(view.viewer, board);
+    // A view that awaits a snapshot (new period, after hibernation) holds stale rows: project afresh.
+    // Its other sockets get the same state, with the next seq, at the next tick.
+    if (!view.last || view.needsSnapshot) view.last = projectViewFor(view.viewer, board);
     this.#sendText(ws, JSON.stringify(this.#snapshotFrame(board, view.last, view.seq)));
   }
 
@@ -358,7 +360,13 @@ export class TeamBoard extends DurableObject<Env> {
       board: id,
       period: periodWindow(board),
       seq,
-      header: { id, name, metric: { key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction } },
+      header: {
+        id,
+        name,
+        team: { id: this.#config?.teamId ?? "", name: this.#config?.teamName ?? "" },
+        metric: { key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction },
+        timeZone: board.rule.timeZone,
+      },
       rows: view.rows,
       total: view.total,
     };
@@ -453,7 +461,7 @@ export class TeamBoard extends DurableObject<Env> {
       // D1 is unreachable: keep counting with the configuration we have (or none yet); events
       // are stored and archived either way, and boards are rebuilt from them once it loads.
       console.error("team config reload failed", error);
-      if (!this.#config) this.#applyConfig({ ...scope, timeZone: "UTC", boards: [], agents: {}, loadedAt: 0 }, { persist: false });
+      if (!this.#config) this.#applyConfig({ ...scope, teamName: scope.teamId, timeZone: "UTC", boards: [], agents: {}, loadedAt: 0 }, { persist: false });
     }
   }
 

@@ -1,7 +1,7 @@
 /** A team board's configuration, read from D1: the org's time zone, the team's boards and agents. */
 import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { agents, boards, metrics, orgs } from "../worker/db/schema.ts";
+import { agents, boards, metrics, orgs, teams } from "../worker/db/schema.ts";
 import type { BoardConfig } from "./live-board.ts";
 
 export interface TeamScope {
@@ -10,6 +10,7 @@ export interface TeamScope {
 }
 
 export interface TeamConfig extends TeamScope {
+  teamName: string;
   timeZone: string;
   boards: BoardConfig[];
   /** Active members: agent id -> display name. */
@@ -19,8 +20,9 @@ export interface TeamConfig extends TeamScope {
 
 export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScope): Promise<TeamConfig> {
   const db = drizzle(d1);
-  const [orgRows, boardRows, agentRows] = await db.batch([
+  const [orgRows, teamRows, boardRows, agentRows] = await db.batch([
     db.select({ timeZone: orgs.timeZone }).from(orgs).where(eq(orgs.id, orgId)),
+    db.select({ name: teams.name }).from(teams).where(and(eq(teams.orgId, orgId), eq(teams.id, teamId))),
     db
       .select({
         id: boards.id,
@@ -43,6 +45,7 @@ export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScop
   return {
     orgId,
     teamId,
+    teamName: teamRows[0]?.name ?? teamId,
     timeZone: orgRows[0]?.timeZone ?? "UTC",
     boards: boardRows.map((b) => ({
       id: b.id,

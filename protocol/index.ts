@@ -84,6 +84,21 @@ export const BoardCreate = z.strictObject({
 });
 export const BoardPatch = BoardCreate.omit({ id: true, teamId: true }).partial();
 
+/** A board as the REST API returns it (`GET /v1/boards`, `GET /v1/boards/:id`). */
+export const Board = z.object({
+  id: z.string(),
+  name: z.string(),
+  teamId: z.string(),
+  metric: z.string(),
+  period: PeriodKind,
+  active: z.boolean(),
+  createdAt: Instant,
+  updatedAt: Instant,
+});
+export const BoardList = z.object({ boards: z.array(Board) });
+export type Board = z.infer<typeof Board>;
+export type BoardList = z.infer<typeof BoardList>;
+
 export const KeyCreate = z.strictObject({ name: Name, scopes: z.array(Scope).min(1) });
 
 export type OrgCreate = z.infer<typeof OrgCreate>;
@@ -134,7 +149,10 @@ export type PeriodWindow = z.infer<typeof PeriodWindow>;
 export const BoardHeader = z.object({
   id: z.string(),
   name: z.string(),
+  team: z.object({ id: z.string(), name: z.string() }),
   metric: z.object({ key: z.string(), label: z.string(), unit: z.string(), direction: Direction }),
+  /** The org's IANA time zone, in which the period runs. */
+  timeZone: z.string(),
 });
 export type BoardHeader = z.infer<typeof BoardHeader>;
 
@@ -164,7 +182,16 @@ export const PeriodFrame = z.object({
   ...Envelope,
   previous: PeriodWindow,
 });
-export const ErrorFrame = z.object({ type: z.literal("error"), code: z.string(), message: z.string() });
+export const ErrorCode = z.enum([
+  "bad_frame", // a client frame that is not `resync` or `ping`
+  "rate_limited", // the client sent too many frames; the socket closes with 1008
+  "board_removed", // the board was deactivated; the socket closes with 4404
+  "unauthorized", // handshake refused: missing, invalid or revoked credential (closes with 4401)
+  "forbidden", // handshake refused: the credential may not see this board (closes with 4403)
+  "not_found", // handshake refused: no such board (closes with 4404)
+  "refused", // handshake refused for another reason (closes with 4000 + HTTP status)
+]);
+export const ErrorFrame = z.object({ type: z.literal("error"), code: ErrorCode, message: z.string() });
 export const PongFrame = z.object({ type: z.literal("pong") });
 
 export const ServerFrame = z.discriminatedUnion("type", [SnapshotFrame, UpdateFrame, PeriodFrame, ErrorFrame, PongFrame]);

@@ -46,13 +46,19 @@ describe.skipIf(!haveChromium && !inCI)("the live board page", () => {
     if (persistDir) await rm(persistDir, { recursive: true, force: true });
   });
 
+  let pageErrors: string[] = [];
+
   afterEach(async () => {
     await page?.context().close();
+    // An uncaught error in the page fails the test that caused it, even if the assertions passed.
+    expect(pageErrors).toEqual([]);
+    pageErrors = [];
   });
 
   async function openBoard(boardId: string, route?: (ws: WebSocketRoute) => void): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
+    page.on("pageerror", (error) => pageErrors.push(error.message));
     if (route) await page.routeWebSocket(/\/v1\/boards\/[^/]+\/live/, route);
     await page.goto(`${worker.url}/?board=${boardId}#token=${demo.readKey}`);
     await statusIs("live");

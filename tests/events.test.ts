@@ -177,6 +177,12 @@ describe("POST /v1/events", () => {
       expect(listed).not.toContain(t.ingestKey);
     });
 
+    it("an unknown route is a 404 problem whatever the key", async () => {
+      const t = await createTeam(1);
+      expect(await json(await api(t.readKey, "GET", "/v1/nope"), 404)).toMatchObject({ status: 404 });
+      expect(await json(await SELF.fetch(`${BASE}/v1/nope`), 404)).toMatchObject({ status: 404 });
+    });
+
     it("bootstrap refuses a wrong secret", async () => {
       const response = await SELF.fetch(`${BASE}/v1/orgs`, {
         method: "POST",

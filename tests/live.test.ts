@@ -135,30 +135,62 @@ describe("live board over a WebSocket", () => {
   });
 
   describe("the handshake is authenticated before it reaches the board", () => {
-    const open = (board: string, token?: string, headers: Record<string, string> = { upgrade: "websocket" }) =>
-      SELF.fetch(`${BASE}/v1/boards/${board}/live${token ? `?token=${encodeURIComponent(token)}` : ""}`, { headers });
+    /** Browsers cannot read a refused handshake's status, so refusals arrive as an error frame and a 44xx close. */
+    async function refused(board: string, token?: string) {
+      const url = `${BASE}/v1/boards/${board}/live${token ? `?token=${encodeURIComponent(token)}` : ""}`;
+      const response = await SELF.fetch(url, { headers: { upgrade: "websocket" } });
+      expect(response.status).toBe(101);
+      const ws = response.webSocket!;
+      const frames: unknown[] = [];
+      const closed = new Promise<number>((resolve) => ws.addEventListener("close", (e) => resolve(e.code)));
+      ws.addEventListener("message", (m) => frames.push(ServerFrame.parse(JSON.parse(m.data as string))));
+      ws.accept();
+      const code = await closed;
+      return { code, frames };
+    }
 
-    it("without a token it is a 401", async () => {
+    it("without a token the socket is refused with 4401", async () => {
       const t = await createTeam(1);
-      expect(await json(await open(t.boards.contacts), 401)).toMatchObject({ status: 401 });
+      expect(await refused(t.boards.contacts)).toMatchObject({ code: 4401, frames: [{ type: "error", code: "unauthorized" }] });
     });
 
-    it("with a key lacking the read scope it is a 403", async () => {
+    it("with a revoked key the socket is refused with 4401", async () => {
       const t = await createTeam(1);
-      expect(await json(await open(t.boards.contacts, t.ingestKey), 403)).toMatchObject({ status: 403 });
+      const { id, key } = await json<{ id: string; key: string }>(await api(t.adminKey, "POST", "/v1/keys", { name: "wallboard", scopes: ["read"] }), 201);
+      await json(await api(t.adminKey, "DELETE", `/v1/keys/${id}`), 200);
+      expect(await refused(t.boards.contacts, key)).toMatchObject({ code: 4401 });
     });
 
-    it("for another org's board it is a 404", async () => {
+    it("with a key lacking the read scope the socket is refused with 4403", async () => {
+      const t = await createTeam(1);
+      expect(await refused(t.boards.contacts, t.ingestKey)).toMatchObject({ code: 4403, frames: [{ type: "error", code: "forbidden" }] });
+    });
+
+    it("for another org's board the socket is refused with 4404, carrying nothing of that board", async () => {
       const t = await createTeam(1);
       const other = await createTeam(1);
       await json(await api(other.adminKey, "POST", "/v1/boards", { id: "only-theirs", teamId: "t1", metric: "csat", period: "week" }), 201);
-      expect(await json(await open("only-theirs", t.readKey), 404)).toMatchObject({ status: 404 });
-      expect((await open("only-theirs", other.readKey)).status).toBe(101);
+      const result = await refused("only-theirs", t.readKey);
+      expect(result).toMatchObject({ code: 4404, frames: [{ type: "error", code: "not_found" }] });
+      expect(result.frames).toHaveLength(1);
+      const theirs = await connect("only-theirs", other.readKey);
+      await theirs.until(() => theirs.frames.length >= 1);
+      expect(theirs.frames[0]).toMatchObject({ type: "snapshot", board: "only-theirs" });
+      theirs.ws.close();
     });
 
-    it("without an upgrade header it is a 426", async () => {
+    it("without an upgrade header it is a 426 problem", async () => {
       const t = await createTeam(1);
-      expect(await json(await open(t.boards.contacts, t.readKey, {}), 426)).toMatchObject({ status: 426 });
+      const response = await SELF.fetch(`${BASE}/v1/boards/${t.boards.contacts}/live?token=${t.readKey}`);
+      expect(await json(response, 426)).toMatchObject({ status: 426 });
     });
+  });
+
+  it("a snapshot names the team and the org's time zone", async () => {
+    const t = await createTeam(1);
+    const socket = await connect(t.boards.contacts, t.readKey);
+    await socket.until(() => socket.frames.length >= 1);
+    expect(socket.frames[0]).toMatchObject({ type: "snapshot", header: { team: { id: "t1", name: "Team One" }, timeZone: "Europe/Stockholm" } });
+    socket.ws.close();
   });
 });

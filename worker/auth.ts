@@ -1,5 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Scope } from "../protocol/index.ts";
 import { apiKeys } from "./db/schema.ts";
@@ -79,27 +80,28 @@ export function hasScope(caller: Caller, scope: Scope): boolean {
  * Authenticates `Authorization: Bearer fb_…`, or `?token=` where a header cannot be set
  * (browsers cannot add headers to a WebSocket handshake).
  */
-export function requireScope(scope: Scope, options: { allowQueryToken?: boolean } = {}) {
+export async function authenticate(c: Context<AppEnv>, scope: Scope, options: { allowQueryToken?: boolean } = {}): Promise<Caller> {
+  const header = c.req.header("authorization");
+  const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? (options.allowQueryToken ? c.req.query("token") : undefined);
+  const where = header ? "header/authorization" : "query/token";
+  if (!token) {
+    throw new ProblemError(401, "Unauthorized", "Send an API key as `Authorization: Bearer fb_…`.", [
+      { path: "header/authorization", message: "missing" },
+    ]);
+  }
+  const caller = await callerForKey(c.env.DB, token);
+  if (!caller) {
+    throw new ProblemError(401, "Unauthorized", "The API key is not valid or has been revoked.", [{ path: where, message: "invalid key" }]);
+  }
+  if (!hasScope(caller, scope)) {
+    throw new ProblemError(403, "Forbidden", `This key lacks the '${scope}' scope.`, [{ path: where, message: `needs scope '${scope}'` }]);
+  }
+  return caller;
+}
+
+export function requireScope(scope: Scope) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const header = c.req.header("authorization");
-    const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? (options.allowQueryToken ? c.req.query("token") : undefined);
-    if (!token) {
-      throw new ProblemError(401, "Unauthorized", "Send an API key as `Authorization: Bearer fb_…`.", [
-        { path: "header/authorization", message: "missing" },
-      ]);
-    }
-    const caller = await callerForKey(c.env.DB, token);
-    if (!caller) {
-      throw new ProblemError(401, "Unauthorized", "The API key is not valid or has been revoked.", [
-        { path: header ? "header/authorization" : "query/token", message: "invalid key" },
-      ]);
-    }
-    if (!hasScope(caller, scope)) {
-      throw new ProblemError(403, "Forbidden", `This key lacks the '${scope}' scope.`, [
-        { path: header ? "header/authorization" : "query/token", message: `needs scope '${scope}'` },
-      ]);
-    }
-    c.set("caller", caller);
+    c.set("caller", await authenticate(c, scope));
     await next();
   });
 }

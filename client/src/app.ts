@@ -2,18 +2,8 @@
  * The live board page: pick a board, watch it change. The read key comes from the URL fragment
  * (`#token=fb_…`, which browsers never send to a server) or from this browser's storage.
  */
-import type { PeriodWindow, Row } from "../../protocol/index.ts";
+import type { Board, BoardList, PeriodWindow, Row } from "../../protocol/index.ts";
 import { type BoardConnection, type BoardState, type ConnectionStatus, connectBoard } from "./sdk.ts";
-
-/** One entry of `GET /v1/boards`. */
-interface BoardSummary {
-  id: string;
-  name: string;
-  teamId: string;
-  metric: string;
-  period: string;
-  active: boolean;
-}
 
 const TOKEN_STORAGE_KEY = "floorboard.readKey";
 const HIGHLIGHT_MS = 2_000;
@@ -107,7 +97,7 @@ function showNotice(message?: string): void {
 async function showBoards(token: string): Promise<void> {
   ui.keyForm.hidden = true;
   showNotice();
-  let boards: BoardSummary[];
+  let boards: Board[];
   try {
     const response = await fetch("/v1/boards", { headers: { authorization: `Bearer ${token}` } });
     if (response.status === 401 || response.status === 403) {
@@ -116,7 +106,7 @@ async function showBoards(token: string): Promise<void> {
       return;
     }
     if (!response.ok) throw new Error(`GET /v1/boards answered ${response.status}`);
-    boards = ((await response.json()) as { boards: BoardSummary[] }).boards.filter((b) => b.active);
+    boards = ((await response.json()) as BoardList).boards.filter((b) => b.active);
   } catch (error) {
     ui.keyForm.hidden = false;
     showNotice(`Could not load the boards: ${error instanceof Error ? error.message : String(error)}`);
@@ -140,8 +130,8 @@ async function showBoards(token: string): Promise<void> {
   openBoard(chosen.id, token);
 }
 
-function fillBoardPicker(boards: readonly BoardSummary[]): void {
-  const byTeam = new Map<string, BoardSummary[]>();
+function fillBoardPicker(boards: readonly Board[]): void {
+  const byTeam = new Map<string, Board[]>();
   for (const board of boards) byTeam.set(board.teamId, [...(byTeam.get(board.teamId) ?? []), board]);
   ui.select.replaceChildren(
     ...[...byTeam].map(([teamId, teamBoards]) => {
@@ -215,14 +205,14 @@ function renderBoard(state: BoardState, previous: BoardState): void {
   const header = state.header;
   if (!header) return;
   const { label, unit, direction } = header.metric;
-  ui.title.textContent = header.name;
-  document.title = `${header.name} · Floorboard`;
+  ui.title.textContent = `${header.team.name} · ${header.name}`;
+  document.title = `${header.team.name} · ${header.name} · Floorboard`;
   ui.metric.textContent = direction === "lower" ? `${label} (lower is better)` : label;
   ui.scoreHeading.textContent = label;
   ui.caption.textContent = `${header.name}: standings by ${label.toLowerCase()}`;
   if (state.period) {
-    ui.period.textContent = describePeriod(state.period);
-    ui.period.title = exactPeriod(state.period);
+    ui.period.textContent = describePeriod(state.period, header.timeZone);
+    ui.period.title = exactPeriod(state.period, header.timeZone);
   }
   ui.total.textContent = state.total === 1 ? "1 agent" : `${state.total} agents`;
   ui.seq.textContent = state.seq === null ? "–" : String(state.seq);
@@ -361,30 +351,23 @@ function formatDuration(totalSeconds: number): string {
   return hours > 0 ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
 }
 
-/**
- * Frames carry a period as instants, not the org's time zone, and a viewer may be in another
- * zone. The middle of a day-long period falls on the right calendar day in any zone within
- * twelve hours of the org's, so labels are taken from there.
- */
-function describePeriod(period: PeriodWindow): string {
-  const start = Date.parse(period.start);
-  const end = Date.parse(period.end);
-  const middle = new Date((start + end) / 2);
+/** Periods run in the org's time zone (from the board header), whatever the viewer's own. */
+function describePeriod(period: PeriodWindow, timeZone: string): string {
+  const first = new Date(period.start);
+  const last = new Date(Date.parse(period.end) - 1);
   switch (period.kind) {
     case "day":
-      return middle.toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long" });
+      return first.toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long", timeZone });
     case "week": {
-      const firstDay = new Date(start + 12 * 3_600_000);
-      const lastDay = new Date(end - 12 * 3_600_000);
-      const format = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
-      return `Week of ${format.formatRange(firstDay, lastDay)}`;
+      const format = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", timeZone });
+      return `Week of ${format.formatRange(first, last)}`;
     }
     case "month":
-      return middle.toLocaleDateString(undefined, { month: "long", year: "numeric" });
+      return first.toLocaleDateString(undefined, { month: "long", year: "numeric", timeZone });
   }
 }
 
-function exactPeriod(period: PeriodWindow): string {
-  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+function exactPeriod(period: PeriodWindow, timeZone: string): string {
+  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone });
   return format.formatRange(new Date(period.start), new Date(period.end));
 }

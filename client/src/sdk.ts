@@ -51,8 +51,11 @@ const MAX_RECONNECT_DELAY_MS = 10_000;
 const RECONNECT_GROWTH = 2;
 /** A resync that brings no snapshot (the answer was lost too) falls back to a fresh connection. */
 const RESYNC_TIMEOUT_MS = 10_000;
-/** The board's close code when it was deactivated: reconnecting would only find a 404. */
-const BOARD_REMOVED_CLOSE_CODE = 4404;
+/**
+ * Close codes after which reconnecting cannot help: 4000 + HTTP status for a refused key (4401),
+ * a key without the scope (4403), or a board that does not exist or was deactivated (4404).
+ */
+const TERMINAL_CLOSE_CODES = new Set([4401, 4403, 4404]);
 
 // The server answers this exact text without waking a hibernated board; the type keeps it in step.
 const PING: typeof PING_TEXT = '{"type":"ping"}';
@@ -65,6 +68,8 @@ export function connectBoard(options: ConnectBoardOptions): BoardConnection {
   let state: BoardState = { boardId, header: null, period: null, rows: [], total: 0, seq: null };
   let status: ConnectionStatus = "connecting";
   let closed = false;
+  /** The server's reason, from the error frame that precedes a terminal close. */
+  let refusal: string | null = null;
   let resyncs = 0;
   let reconnects = 0;
   let everLive = false;
@@ -91,7 +96,7 @@ export function connectBoard(options: ConnectBoardOptions): BoardConnection {
       reconnectionDelayGrowFactor: RECONNECT_GROWTH,
       // Nothing is worth queueing while disconnected: every connection starts with a snapshot.
       maxEnqueuedMessages: 0,
-      shouldReconnectOnClose: (event) => event.code !== BOARD_REMOVED_CLOSE_CODE,
+      shouldReconnectOnClose: (event) => !TERMINAL_CLOSE_CODES.has(event.code),
     },
   );
 
@@ -167,6 +172,7 @@ export function connectBoard(options: ConnectBoardOptions): BoardConnection {
       }
       case "error":
         if (frame.code === "board_removed") shutDown(frame.message);
+        else refusal = frame.message;
         return;
       case "pong":
         return;
@@ -200,8 +206,8 @@ export function connectBoard(options: ConnectBoardOptions): BoardConnection {
   socket.addEventListener("close", (event) => {
     if (closed) return;
     stopTimers();
-    if (event.code === BOARD_REMOVED_CLOSE_CODE) {
-      shutDown(event.reason || "The board was deactivated.");
+    if (TERMINAL_CLOSE_CODES.has(event.code)) {
+      shutDown(refusal ?? (event.reason || "The board is not available."));
       return;
     }
     if (status === "live") setStatus("reconnecting");

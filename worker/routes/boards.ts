@@ -2,9 +2,9 @@
 import { and, asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
-import { BoardCreate, BoardPatch } from "../../protocol/index.ts";
+import { type Board, BoardCreate, BoardPatch, type ErrorFrame } from "../../protocol/index.ts";
 import type { Viewer } from "../../durable-objects/projection.ts";
-import { type AppEnv, type Caller, randomId, requireScope } from "../auth.ts";
+import { type AppEnv, authenticate, type Caller, randomId, requireScope } from "../auth.ts";
 import { boards, metrics, teams } from "../db/schema.ts";
 import { notFound, ProblemError, readJson } from "../problem.ts";
 import { refreshTeams, teamBoard } from "../team-boards.ts";
@@ -12,7 +12,7 @@ import { refreshTeams, teamBoard } from "../team-boards.ts";
 export const boardRoutes = new Hono<AppEnv>();
 
 type BoardRow = typeof boards.$inferSelect;
-const boardJson = (r: BoardRow) => ({
+const boardJson = (r: BoardRow): Board => ({
   id: r.id,
   name: r.name,
   teamId: r.teamId,
@@ -130,17 +130,36 @@ boardRoutes.get("/boards/:id", requireScope("read"), async (c) => {
  * The live board over a WebSocket. The credential is checked here, before the request reaches
  * the Durable Object; the object receives the viewer's identity in a header it alone trusts.
  */
-boardRoutes.get("/boards/:id/live", requireScope("read", { allowQueryToken: true }), async (c) => {
+boardRoutes.get("/boards/:id/live", async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new ProblemError(426, "Upgrade required", "Open this URL as a WebSocket.", [{ path: "header/upgrade", message: "expected 'websocket'" }]);
   }
-  const { orgId } = c.var.caller;
-  const row = await findBoard(c.env, orgId, c.req.param("id"));
-  if (!row.active) throw notFound("active board", row.id);
+  let caller: Caller;
+  let row: BoardRow;
+  try {
+    caller = await authenticate(c, "read", { allowQueryToken: true });
+    row = await findBoard(c.env, caller.orgId, c.req.param("id"));
+    if (!row.active) throw notFound("active board", row.id);
+  } catch (error) {
+    if (error instanceof ProblemError) return refuseSocket(error);
+    throw error;
+  }
   const headers = new Headers({ upgrade: "websocket" });
-  headers.set(
-    "x-floorboard-connect",
-    JSON.stringify({ orgId, teamId: row.teamId, boardId: row.id, viewer: viewerOf(c.var.caller) }),
-  );
-  return teamBoard(c.env, orgId, row.teamId).fetch("https://team-board/connect", { headers });
+  headers.set("x-floorboard-connect", JSON.stringify({ orgId: caller.orgId, teamId: row.teamId, boardId: row.id, viewer: viewerOf(caller) }));
+  return teamBoard(c.env, caller.orgId, row.teamId).fetch("https://team-board/connect", { headers });
 });
+
+const REFUSAL_CODES: Partial<Record<number, ErrorFrame["code"]>> = { 401: "unauthorized", 403: "forbidden", 404: "not_found" };
+
+/**
+ * Browsers hide a failed handshake's status from scripts, so a refused socket is accepted, told
+ * why in an `error` frame, and closed with 4000 + the HTTP status: clients stop retrying on 44xx.
+ */
+function refuseSocket(problem: ProblemError): Response {
+  const { 0: client, 1: server } = new WebSocketPair();
+  server.accept();
+  const frame: ErrorFrame = { type: "error", code: REFUSAL_CODES[problem.status] ?? "refused", message: problem.detail ?? problem.title };
+  server.send(JSON.stringify(frame));
+  server.close(4000 + problem.status, problem.title);
+  return new Response(null, { status: 101, webSocket: client });
+}

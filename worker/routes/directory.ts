@@ -24,7 +24,8 @@ import { notFound, ProblemError, readJson } from "../problem.ts";
 import { refreshTeams } from "../team-boards.ts";
 
 export const directory = new Hono<AppEnv>();
-directory.use(requireScope("admin"));
+// Scoped to this router's own paths, so that an unknown /v1 path is a 404 rather than a 401/403.
+for (const resource of ["departments", "teams", "agents", "metrics"]) directory.use(`/${resource}/*`, requireScope("admin"));
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const stamps = (r: { createdAt: number; updatedAt: number }) => ({ createdAt: iso(r.createdAt), updatedAt: iso(r.updatedAt) });
