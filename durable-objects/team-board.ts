@@ -428,16 +428,21 @@ export class TeamBoard extends DurableObject<Env> {
       const previous = periodWindow(board);
       const period = periodContaining(board.rule, now);
       board.reset(period, this.#readScores(board.config.id, period.start));
-      this.#dirty.add(board.config.id);
-      for (const view of this.#views.get(board.config.id)?.values() ?? []) {
-        view.seq++;
-        view.needsSnapshot = true;
-        const frame: PeriodFrame = { type: "period", board: board.config.id, period: periodWindow(board), seq: view.seq, previous };
-        const text = JSON.stringify(frame);
-        for (const ws of view.sockets) this.#sendText(ws, text);
-      }
+      this.#announceNewPeriod(board, previous);
     }
     this.#scheduleTick();
+  }
+
+  /** Every view hears that the period closed; the next tick sends each a snapshot of the new one. */
+  #announceNewPeriod(board: LiveBoard, previous: PeriodWindow): void {
+    this.#dirty.add(board.config.id);
+    for (const view of this.#views.get(board.config.id)?.values() ?? []) {
+      view.seq++;
+      view.needsSnapshot = true;
+      const frame: PeriodFrame = { type: "period", board: board.config.id, period: periodWindow(board), seq: view.seq, previous };
+      const text = JSON.stringify(frame);
+      for (const ws of view.sockets) this.#sendText(ws, text);
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -484,6 +489,8 @@ export class TeamBoard extends DurableObject<Env> {
       board.reset(board.period, this.#readScores(boardConfig.id, board.period.start));
       next.set(boardConfig.id, board);
       this.#dirty.add(boardConfig.id);
+      const previous = this.#boards.get(boardConfig.id);
+      if (previous && previous.period.start !== board.period.start) this.#announceNewPeriod(board, periodWindow(previous));
     }
     for (const [boardId] of this.#boards) {
       if (next.has(boardId)) continue;

@@ -1,5 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { expect } from "vitest";
+import { ServerFrame, type SnapshotFrame } from "../protocol/index.ts";
 
 export const BASE = "https://floorboard.test";
 
@@ -86,8 +87,37 @@ export async function ingest(key: string, events: unknown[]): Promise<{ accepted
 }
 
 export async function snapshot(key: string, boardId: string) {
-  return json<{ board: unknown; snapshot: { rows: { rank: number; place: number; agent: { id: string; name: string }; score: number }[]; total: number; seq: number } }>(
-    await api(key, "GET", `/v1/boards/${boardId}`),
-    200,
-  );
+  return json<{ board: unknown; snapshot: SnapshotFrame }>(await api(key, "GET", `/v1/boards/${boardId}`), 200);
 }
+
+/** A real WebSocket to the Worker, collecting parsed frames and checking each against the protocol. */
+export async function connect(board: string, token: string) {
+  const response = await SELF.fetch(`${BASE}/v1/boards/${board}/live?token=${encodeURIComponent(token)}`, { headers: { upgrade: "websocket" } });
+  expect(response.status).toBe(101);
+  const ws = response.webSocket!;
+  const frames: ServerFrame[] = [];
+  const waiters: (() => void)[] = [];
+  let closed: { code: number } | null = null;
+  ws.addEventListener("message", (m) => {
+    frames.push(ServerFrame.parse(JSON.parse(m.data as string)));
+    waiters.splice(0).forEach((w) => w());
+  });
+  ws.addEventListener("close", (e) => {
+    closed = { code: e.code };
+    waiters.splice(0).forEach((w) => w());
+  });
+  ws.accept();
+  const until = async (predicate: () => boolean, ms = 5000) => {
+    // performance.now, not Date.now: tests may fake the date.
+    const deadline = performance.now() + ms;
+    while (!predicate()) {
+      if (performance.now() > deadline) throw new Error(`timed out; frames: ${JSON.stringify(frames)}`);
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+  };
+  return { ws, frames, until, closed: () => closed, send: (data: unknown) => ws.send(typeof data === "string" ? data : JSON.stringify(data)) };
+}
+

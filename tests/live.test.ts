@@ -2,37 +2,7 @@ import { env, evictDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ServerFrame } from "../protocol/index.ts";
 import { teamBoard } from "../worker/team-boards.ts";
-import { api, BASE, createTeam, event, ingest, json } from "./helpers.ts";
-
-/** A real WebSocket to the Worker, collecting parsed frames and checking each against the protocol. */
-async function connect(board: string, token: string) {
-  const response = await SELF.fetch(`${BASE}/v1/boards/${board}/live?token=${encodeURIComponent(token)}`, { headers: { upgrade: "websocket" } });
-  expect(response.status).toBe(101);
-  const ws = response.webSocket!;
-  const frames: ServerFrame[] = [];
-  const waiters: (() => void)[] = [];
-  let closed: { code: number } | null = null;
-  ws.addEventListener("message", (m) => {
-    frames.push(ServerFrame.parse(JSON.parse(m.data as string)));
-    waiters.splice(0).forEach((w) => w());
-  });
-  ws.addEventListener("close", (e) => {
-    closed = { code: e.code };
-    waiters.splice(0).forEach((w) => w());
-  });
-  ws.accept();
-  const until = async (predicate: () => boolean, ms = 5000) => {
-    const deadline = Date.now() + ms;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out; frames: ${JSON.stringify(frames)}`);
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-  };
-  return { ws, frames, until, closed: () => closed, send: (data: unknown) => ws.send(typeof data === "string" ? data : JSON.stringify(data)) };
-}
+import { api, BASE, connect, createTeam, event, ingest, json } from "./helpers.ts";
 
 describe("live board over a WebSocket", () => {
   it("sends a snapshot on connect, then an update with the next sequence number", async () => {

@@ -1,0 +1,65 @@
+import { env, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { teamBoard } from "../worker/team-boards.ts";
+import { connect, createTeam, event, ingest, snapshot } from "./helpers.ts";
+
+/** The Durable Object runs in this isolate, so faking Date moves its clock too. */
+function travelTo(instant: number) {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(instant);
+}
+
+describe("period boundaries on a live board", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("starts a fresh day once the clock passes the period's end", async () => {
+    const t = await createTeam(2);
+    await ingest(t.ingestKey, [event("a1", "contacts_handled", 1)]);
+    const today = (await snapshot(t.readKey, t.boards.contacts)).snapshot;
+    expect(today.rows).toHaveLength(1);
+    travelTo(Date.parse(today.period.end) + 60_000);
+    const tomorrow = (await snapshot(t.readKey, t.boards.contacts)).snapshot;
+    expect(tomorrow.period.start).toBe(today.period.end);
+    expect(tomorrow.rows).toEqual([]);
+  });
+
+  it("tells open sockets the period closed, then sends the new period's snapshot", async () => {
+    const t = await createTeam(2);
+    await ingest(t.ingestKey, [event("a1", "contacts_handled", 1)]);
+    const socket = await connect(t.boards.contacts, t.readKey);
+    await socket.until(() => socket.frames.length >= 1);
+    const first = socket.frames[0]!;
+    if (first.type !== "snapshot") throw new Error("expected a snapshot first");
+    travelTo(Date.parse(first.period.end) + 1_000);
+    await ingest(t.ingestKey, [event("a2", "contacts_handled", 1)]);
+    await socket.until(() => socket.frames.some((f) => f.type === "snapshot" && f.period.start === first.period.end));
+    const [period, fresh] = socket.frames.slice(1);
+    expect(period).toMatchObject({ type: "period", previous: first.period, period: { start: first.period.end }, seq: first.seq + 1 });
+    expect(fresh).toMatchObject({ type: "snapshot", seq: first.seq + 2, rows: [{ agent: { id: "a2" }, score: 1 }], total: 1 });
+    socket.ws.close();
+  });
+
+  it("keeps the closed day's scores in storage and counts a late event for that day there", async () => {
+    const t = await createTeam(1);
+    await ingest(t.ingestKey, [event("a1", "contacts_handled", 1)]);
+    const today = (await snapshot(t.readKey, t.boards.contacts)).snapshot;
+    travelTo(Date.parse(today.period.end) + 3_600_000);
+    const lateButYesterday = new Date(Date.parse(today.period.end) - 60_000).toISOString();
+    await ingest(t.ingestKey, [event("a1", "contacts_handled", 1, { occurredAt: lateButYesterday })]);
+    expect((await snapshot(t.readKey, t.boards.contacts)).snapshot.rows).toEqual([]);
+    const stored = await runInDurableObject(teamBoard(env, t.orgId, t.teamId), (_, state) =>
+      state.storage.sql
+        .exec<{ count: number }>("SELECT count FROM scores WHERE board = ? AND period_start = ? AND agent = 'a1'", t.boards.contacts, Date.parse(today.period.start))
+        .one(),
+    );
+    expect(stored.count).toBe(2);
+  });
+
+  it("sets its alarm no later than the end of the current period", async () => {
+    const t = await createTeam(1);
+    const today = (await snapshot(t.readKey, t.boards.contacts)).snapshot;
+    const alarm = await runInDurableObject(teamBoard(env, t.orgId, t.teamId), (_, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+    expect(alarm!).toBeLessThanOrEqual(Date.parse(today.period.end));
+  });
+});
