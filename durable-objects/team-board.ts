@@ -2,6 +2,10 @@
  * TeamBoard: one Durable Object per team. It owns the team's live boards for their current
  * periods, dedupes and persists score events before acknowledging them, archives them to D1
  * through an outbox, and fans coalesced updates out to hibernatable WebSockets.
+ *
+ * The outbox is the tail of the events table: every event with a sequence number above the
+ * archived watermark. The watermark advances only after D1 committed the rows, so no event is
+ * written twice on the hot path (once to `events`, once to an outbox table) and none is lost.
  */
 import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
@@ -75,7 +79,9 @@ export class TeamBoard extends DurableObject<Env> {
   #dirty = new Set<string>();
   #tickTimer: ReturnType<typeof setTimeout> | null = null;
   #alarmAt: number | null = null;
-  #outboxHasRows = false;
+  /** Events with a higher seq are not yet in D1 history. */
+  #archivedSeq = 0;
+  #lastSeq = 0;
   #clientBudget = new WeakMap<WebSocket, { windowStart: number; count: number }>();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -87,7 +93,8 @@ export class TeamBoard extends DurableObject<Env> {
       this.#migrate();
       const stored = this.#meta("config");
       if (stored) this.#applyConfig(JSON.parse(stored) as TeamConfig, { persist: false });
-      this.#outboxHasRows = this.#sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0;
+      this.#archivedSeq = Number(this.#meta("archived_seq") ?? 0);
+      this.#lastSeq = this.#sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM events").one().seq ?? 0;
       this.#alarmAt = await ctx.storage.getAlarm();
       // Sockets survive hibernation; their views and sequence numbers do not.
       for (const ws of ctx.getWebSockets()) {
@@ -127,7 +134,7 @@ export class TeamBoard extends DurableObject<Env> {
           continue;
         }
         accepted++;
-        this.#sql.exec("INSERT INTO outbox (seq) VALUES (?)", inserted.seq);
+        this.#lastSeq = inserted.seq;
         for (const board of this.#boardsByMetric.get(event.metric) ?? []) {
           const periodStart = board.periodStartOf(event.occurredAt);
           const key = `${board.config.id}\u0000${periodStart}\u0000${event.agent}`;
@@ -156,10 +163,7 @@ export class TeamBoard extends DurableObject<Env> {
       board.put(agent, entry);
       this.#dirty.add(board.config.id);
     }
-    if (accepted > 0) {
-      this.#outboxHasRows = true;
-      this.#scheduleAlarm();
-    }
+    if (accepted > 0) this.#scheduleAlarm();
     this.#scheduleTick();
     return { accepted, duplicates };
   }
@@ -246,7 +250,7 @@ export class TeamBoard extends DurableObject<Env> {
     this.#alarmAt = null;
     const now = Date.now();
     this.#rollPeriods(now);
-    if (this.#outboxHasRows) await this.#drainOutbox();
+    if (this.#outboxHasRows()) await this.#drainOutbox();
     this.#scheduleAlarm();
   }
 
@@ -257,14 +261,12 @@ export class TeamBoard extends DurableObject<Env> {
     for (let round = 0; round < 10; round++) {
       const rows = this.#sql
         .exec<{ seq: number; id: string; agent: string; metric: string; value: number; occurred_at: number; received_at: number }>(
-          "SELECT e.seq, e.id, e.agent, e.metric, e.value, e.occurred_at, e.received_at FROM outbox o JOIN events e ON e.seq = o.seq ORDER BY o.seq LIMIT ?",
+          "SELECT seq, id, agent, metric, value, occurred_at, received_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+          this.#archivedSeq,
           DRAIN_BATCH_ROWS,
         )
         .toArray();
-      if (rows.length === 0) {
-        this.#outboxHasRows = false;
-        return;
-      }
+      if (rows.length === 0) return;
       const values = rows.map((r) => ({
         orgId: scope.orgId,
         eventId: r.id,
@@ -290,15 +292,20 @@ export class TeamBoard extends DurableObject<Env> {
         return;
       }
       // D1 committed: only now do the rows leave the outbox.
-      this.#sql.exec("DELETE FROM outbox WHERE seq <= ?", rows.at(-1)!.seq);
+      this.#archivedSeq = rows.at(-1)!.seq;
+      this.#setMeta("archived_seq", String(this.#archivedSeq));
       this.#setMeta("drain_attempts", "0");
       this.#setMeta("drain_next_at", "0");
     }
   }
 
+  #outboxHasRows(): boolean {
+    return this.#lastSeq > this.#archivedSeq;
+  }
+
   #scheduleAlarm(): void {
     const times: number[] = [];
-    if (this.#outboxHasRows) times.push(Math.max(Number(this.#meta("drain_next_at") ?? 0), Date.now() + DRAIN_DELAY_MS));
+    if (this.#outboxHasRows()) times.push(Math.max(Number(this.#meta("drain_next_at") ?? 0), Date.now() + DRAIN_DELAY_MS));
     for (const board of this.#boards.values()) times.push(board.period.end);
     if (times.length === 0) return;
     const at = Math.min(...times);
@@ -559,7 +566,6 @@ export class TeamBoard extends DurableObject<Env> {
         last REAL NOT NULL, last_at INTEGER NOT NULL, reached_seq INTEGER NOT NULL,
         PRIMARY KEY (board, period_start, agent)
       ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY);
     `);
   }
 
