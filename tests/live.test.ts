@@ -2,7 +2,7 @@ import { env, evictDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ServerFrame } from "../protocol/index.ts";
 import { teamBoard } from "../worker/team-boards.ts";
-import { api, BASE, connect, createTeam, event, ingest, json } from "./helpers.ts";
+import { api, BASE, connect, createTeam, event, ingest, json, snapshot } from "./helpers.ts";
 
 describe("live board over a WebSocket", () => {
   it("sends a snapshot on connect, then an update with the next sequence number", async () => {
@@ -49,6 +49,32 @@ describe("live board over a WebSocket", () => {
     }
     expect([...rows.values()]).toEqual([8, 8, 8, 8, 8]);
     socket.ws.close();
+  });
+
+  it("pages a large audience in slices: every socket of 300 sees every change, with consecutive sequence numbers", async () => {
+    const t = await createTeam(3);
+    const sockets = [];
+    for (let i = 0; i < 300; i++) sockets.push(await connect(t.boards.contacts, t.readKey));
+    for (let round = 1; round <= 5; round++) {
+      await ingest(t.ingestKey, [event("a1", "contacts_handled", 1), event(`a${(round % 3) + 1}`, "contacts_handled", 1)]);
+    }
+    const expected = (await snapshot(t.readKey, t.boards.contacts)).snapshot.rows.map((r) => [r.agent.id, r.score]);
+    for (const socket of sockets) {
+      await socket.until(() => {
+        const rows = new Map<string, number>();
+        for (const f of socket.frames) {
+          if (f.type === "snapshot") {
+            rows.clear();
+            f.rows.forEach((r) => rows.set(r.agent.id, r.score));
+          }
+          if (f.type === "update") f.changed.forEach((r) => rows.set(r.agent.id, r.score));
+        }
+        return expected.every(([id, score]) => rows.get(id as string) === score);
+      });
+      const seqs = socket.frames.map((f) => ("seq" in f ? f.seq : -1));
+      expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+      socket.ws.close();
+    }
   });
 
   it("answers resync with a snapshot at the current sequence number", async () => {
