@@ -11,6 +11,7 @@ import { DurableObject } from "cloudflare:workers";
 import {
   ClientFrame,
   type ErrorFrame,
+  type IngestResult,
   PING_TEXT,
   PONG_TEXT,
   type PeriodFrame,
@@ -117,7 +118,7 @@ export class TeamBoard extends DurableObject<Env> {
   // RPC from the Worker
 
   /** Records events exactly once each; answers only after they are durable. */
-  async ingest(scope: TeamScope, events: IngestEvent[]): Promise<{ accepted: number; duplicates: number }> {
+  async ingest(scope: TeamScope, events: IngestEvent[]): Promise<IngestResult> {
     await this.#ensureConfig(scope, { agents: events.map((e) => e.agent) });
     const now = Date.now();
     this.#rollPeriods(now);

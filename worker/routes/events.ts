@@ -1,6 +1,6 @@
 /** `POST /v1/events`: score events in, grouped by team, one RPC per team board. */
 import { Hono } from "hono";
-import { EventBatch, MAX_CLOCK_SKEW_MS } from "../../protocol/index.ts";
+import { EventBatch, type IngestResult, MAX_CLOCK_SKEW_MS } from "../../protocol/index.ts";
 import type { IngestEvent } from "../../durable-objects/team-board.ts";
 import { type AppEnv, requireScope } from "../auth.ts";
 import { activeMetricKeys, resolveAgents } from "../directory-cache.ts";
@@ -42,5 +42,5 @@ events.post("/events", requireScope("ingest"), async (c) => {
   );
   const accepted = results.reduce((n, r) => n + r.accepted, 0);
   const duplicates = results.reduce((n, r) => n + r.duplicates, 0);
-  return c.json({ accepted, duplicates }, 202);
+  return c.json({ accepted, duplicates } satisfies IngestResult, 202);
 });
