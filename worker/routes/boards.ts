@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { type Board, BoardCreate, BoardPatch, type ErrorFrame } from "../../protocol/index.ts";
 import type { Viewer } from "../../durable-objects/projection.ts";
 import { type AppEnv, authenticate, type Caller, randomId, requireScope } from "../auth.ts";
+import { deactivateInOrg, findInOrg, inOrg } from "../db/org-rows.ts";
 import { boards, metrics, teams } from "../db/schema.ts";
 import { notFound, ProblemError, readJson } from "../problem.ts";
 import { refreshTeams, teamBoard } from "../team-boards.ts";
@@ -23,15 +24,6 @@ const boardJson = (r: BoardRow): Board => ({
   updatedAt: new Date(r.updatedAt).toISOString(),
 });
 
-async function findBoard(env: Env, orgId: string, id: string): Promise<BoardRow> {
-  const [row] = await drizzle(env.DB)
-    .select()
-    .from(boards)
-    .where(and(eq(boards.orgId, orgId), eq(boards.id, id)))
-    .limit(1);
-  if (!row) throw notFound("board", id);
-  return row;
-}
 
 async function activeMetric(env: Env, orgId: string, key: string) {
   const [row] = await drizzle(env.DB)
@@ -97,7 +89,7 @@ boardRoutes.patch("/boards/:id", requireScope("admin"), async (c) => {
   const [row] = await drizzle(c.env.DB)
     .update(boards)
     .set({ ...rest, ...(metric ? { metricKey: metric } : {}), updatedAt: Date.now() })
-    .where(and(eq(boards.orgId, orgId), eq(boards.id, c.req.param("id"))))
+    .where(inOrg(boards, orgId, c.req.param("id")))
     .returning();
   if (!row) throw notFound("board", c.req.param("id"));
   await refreshTeams(c.env, orgId, [row.teamId]);
@@ -106,12 +98,7 @@ boardRoutes.patch("/boards/:id", requireScope("admin"), async (c) => {
 
 boardRoutes.delete("/boards/:id", requireScope("admin"), async (c) => {
   const orgId = c.var.caller.orgId;
-  const [row] = await drizzle(c.env.DB)
-    .update(boards)
-    .set({ active: false, updatedAt: Date.now() })
-    .where(and(eq(boards.orgId, orgId), eq(boards.id, c.req.param("id"))))
-    .returning();
-  if (!row) throw notFound("board", c.req.param("id"));
+  const row = await deactivateInOrg(drizzle(c.env.DB), boards, "board", orgId, c.req.param("id"));
   await refreshTeams(c.env, orgId, [row.teamId]);
   return c.json(boardJson(row));
 });
@@ -119,7 +106,7 @@ boardRoutes.delete("/boards/:id", requireScope("admin"), async (c) => {
 /** The board's configuration and its current standings, as this caller may see them. */
 boardRoutes.get("/boards/:id", requireScope("read"), async (c) => {
   const { orgId } = c.var.caller;
-  const row = await findBoard(c.env, orgId, c.req.param("id"));
+  const row = await findInOrg(drizzle(c.env.DB), boards, "board", orgId, c.req.param("id"));
   if (!row.active) return c.json({ board: boardJson(row), snapshot: null });
   const snapshot = await teamBoard(c.env, orgId, row.teamId).snapshot({ orgId, teamId: row.teamId }, row.id, viewerOf(c.var.caller));
   if (!snapshot) throw notFound("board", row.id);
@@ -138,7 +125,7 @@ boardRoutes.get("/boards/:id/live", async (c) => {
   let row: BoardRow;
   try {
     caller = await authenticate(c, "read", { allowQueryToken: true });
-    row = await findBoard(c.env, caller.orgId, c.req.param("id"));
+    row = await findInOrg(drizzle(c.env.DB), boards, "board", caller.orgId, c.req.param("id"));
     if (!row.active) throw notFound("active board", row.id);
   } catch (error) {
     if (error instanceof ProblemError) return refuseSocket(error);

@@ -19,6 +19,7 @@ import {
 } from "../../protocol/index.ts";
 import { type AppEnv, randomId, requireScope } from "../auth.ts";
 import { agentExternalIds, agents, boards, departments, metrics, teams } from "../db/schema.ts";
+import { deactivateInOrg, findInOrg, inOrg } from "../db/org-rows.ts";
 import { forgetDirectory } from "../directory-cache.ts";
 import { notFound, ProblemError, readJson } from "../problem.ts";
 import { refreshTeams } from "../team-boards.ts";
@@ -78,12 +79,7 @@ directory.post("/departments", async (c) => {
 });
 
 directory.get("/departments/:id", async (c) => {
-  const [row] = await drizzle(c.env.DB)
-    .select()
-    .from(departments)
-    .where(and(eq(departments.orgId, c.var.caller.orgId), eq(departments.id, c.req.param("id"))));
-  if (!row) throw notFound("department", c.req.param("id"));
-  return c.json(departmentJson(row));
+  return c.json(departmentJson(await findInOrg(drizzle(c.env.DB), departments, "department", c.var.caller.orgId, c.req.param("id"))));
 });
 
 directory.patch("/departments/:id", async (c) => {
@@ -91,20 +87,14 @@ directory.patch("/departments/:id", async (c) => {
   const [row] = await drizzle(c.env.DB)
     .update(departments)
     .set({ ...body, updatedAt: Date.now() })
-    .where(and(eq(departments.orgId, c.var.caller.orgId), eq(departments.id, c.req.param("id"))))
+    .where(inOrg(departments, c.var.caller.orgId, c.req.param("id")))
     .returning();
   if (!row) throw notFound("department", c.req.param("id"));
   return c.json(departmentJson(row));
 });
 
 directory.delete("/departments/:id", async (c) => {
-  const [row] = await drizzle(c.env.DB)
-    .update(departments)
-    .set({ active: false, updatedAt: Date.now() })
-    .where(and(eq(departments.orgId, c.var.caller.orgId), eq(departments.id, c.req.param("id"))))
-    .returning();
-  if (!row) throw notFound("department", c.req.param("id"));
-  return c.json(departmentJson(row));
+  return c.json(departmentJson(await deactivateInOrg(drizzle(c.env.DB), departments, "department", c.var.caller.orgId, c.req.param("id"))));
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -145,12 +135,7 @@ directory.post("/teams", async (c) => {
 });
 
 directory.get("/teams/:id", async (c) => {
-  const [row] = await drizzle(c.env.DB)
-    .select()
-    .from(teams)
-    .where(and(eq(teams.orgId, c.var.caller.orgId), eq(teams.id, c.req.param("id"))));
-  if (!row) throw notFound("team", c.req.param("id"));
-  return c.json(teamJson(row));
+  return c.json(teamJson(await findInOrg(drizzle(c.env.DB), teams, "team", c.var.caller.orgId, c.req.param("id"))));
 });
 
 directory.patch("/teams/:id", async (c) => {
@@ -161,7 +146,7 @@ directory.patch("/teams/:id", async (c) => {
   const [row] = await db
     .update(teams)
     .set({ ...body, updatedAt: Date.now() })
-    .where(and(eq(teams.orgId, orgId), eq(teams.id, c.req.param("id"))))
+    .where(inOrg(teams, orgId, c.req.param("id")))
     .returning();
   if (!row) throw notFound("team", c.req.param("id"));
   return c.json(teamJson(row));
@@ -169,12 +154,7 @@ directory.patch("/teams/:id", async (c) => {
 
 directory.delete("/teams/:id", async (c) => {
   const orgId = c.var.caller.orgId;
-  const [row] = await drizzle(c.env.DB)
-    .update(teams)
-    .set({ active: false, updatedAt: Date.now() })
-    .where(and(eq(teams.orgId, orgId), eq(teams.id, c.req.param("id"))))
-    .returning();
-  if (!row) throw notFound("team", c.req.param("id"));
+  const row = await deactivateInOrg(drizzle(c.env.DB), teams, "team", orgId, c.req.param("id"));
   await refreshTeams(c.env, orgId, [row.id]);
   return c.json(teamJson(row));
 });
@@ -228,8 +208,7 @@ directory.get("/agents", async (c) => {
 directory.get("/agents/:id", async (c) => {
   const orgId = c.var.caller.orgId;
   const db = drizzle(c.env.DB);
-  const [row] = await db.select().from(agents).where(and(eq(agents.orgId, orgId), eq(agents.id, c.req.param("id"))));
-  if (!row) throw notFound("agent", c.req.param("id"));
+  const row = await findInOrg(db, agents, "agent", orgId, c.req.param("id"));
   const ext = await externalIdsOf(db, orgId, [row.id]);
   return c.json(agentJson(row, ext.get(row.id)));
 });
@@ -358,8 +337,7 @@ directory.patch("/agents/:id", async (c) => {
   const body = await readJson(c, AgentPatch);
   const orgId = c.var.caller.orgId;
   const db = drizzle(c.env.DB);
-  const [current] = await db.select().from(agents).where(and(eq(agents.orgId, orgId), eq(agents.id, c.req.param("id"))));
-  if (!current) throw notFound("agent", c.req.param("id"));
+  const current = await findInOrg(db, agents, "agent", orgId, c.req.param("id"));
   const ext = (await externalIdsOf(db, orgId, [current.id])).get(current.id) ?? {};
   const [agent] = await upsertAgents(
     c.env,
@@ -373,12 +351,7 @@ directory.patch("/agents/:id", async (c) => {
 
 directory.delete("/agents/:id", async (c) => {
   const orgId = c.var.caller.orgId;
-  const [row] = await drizzle(c.env.DB)
-    .update(agents)
-    .set({ active: false, updatedAt: Date.now() })
-    .where(and(eq(agents.orgId, orgId), eq(agents.id, c.req.param("id"))))
-    .returning();
-  if (!row) throw notFound("agent", c.req.param("id"));
+  const row = await deactivateInOrg(drizzle(c.env.DB), agents, "agent", orgId, c.req.param("id"));
   forgetDirectory(orgId);
   await refreshTeams(c.env, orgId, [row.teamId]);
   return c.json(agentJson(row));
