@@ -13,6 +13,7 @@ export default defineConfig({
           bindings: {
             TEST_MIGRATIONS: migrations,
             BOOTSTRAP_SECRET: "test-bootstrap-secret",
+            VIEWER_TOKEN_SECRET: "test-viewer-token-secret-0123456789abcdef",
           },
         },
       };

@@ -2,6 +2,7 @@
  * One board's live state for its current period: every agent's aggregate and the ranking built
  * from it. Pure: the Durable Object persists entries and hands them in.
  */
+import type { Visibility } from "../protocol/index.ts";
 import { type Aggregate, type Aggregation, addSample, emptyAggregate, scoreOf } from "./aggregation.ts";
 import { type Period, type PeriodKind, type PeriodRule, periodContaining } from "./periods.ts";
 import type { ProjectableBoard } from "./projection.ts";
@@ -12,6 +13,8 @@ export interface BoardConfig {
   name: string;
   period: PeriodKind;
   metric: { key: string; label: string; unit: string; aggregation: Aggregation; direction: Direction };
+  /** The settings in force: the board's own over the org's defaults. */
+  visibility: Visibility;
 }
 
 export interface ScoreEntry {
@@ -32,6 +35,8 @@ export class LiveBoard implements ProjectableBoard {
     now: number,
     /** The team's current members and their display names; others are kept but not ranked. */
     private readonly members: ReadonlyMap<string, string>,
+    /** Members who asked not to be named to colleagues and wallboards. */
+    private readonly optedOut: ReadonlySet<string> = new Set(),
   ) {
     this.ranking = new RankedBoard(config.metric.direction);
     this.rule = { kind: config.period, timeZone };
@@ -43,8 +48,16 @@ export class LiveBoard implements ProjectableBoard {
     return [config.metric.key, config.metric.aggregation, config.metric.direction, config.period, timeZone].join("|");
   }
 
+  get visibility(): Visibility {
+    return this.config.visibility;
+  }
+
   nameOf(agentId: string): string {
     return this.members.get(agentId) ?? agentId;
+  }
+
+  isOptedOut(agentId: string): boolean {
+    return this.optedOut.has(agentId);
   }
 
   scoreOf(entry: ScoreEntry): number {

@@ -1,50 +1,108 @@
 /**
- * What a viewer may see of a board. This is the only way board data leaves a Durable Object:
- * REST snapshots and WebSocket frames are both built from `projectViewFor`.
+ * What a viewer may see of a board. `projectViewFor` is the only way board data leaves a Durable
+ * Object: REST snapshots and every WebSocket frame are built from its result, so a name, id or
+ * score that it leaves out cannot reach the viewer through any other field.
  */
-import type { RankedBoard } from "./ranking.ts";
+import type { Row, ViewKind, Visibility } from "../protocol/index.ts";
+import type { RankedBoard, Standing } from "./ranking.ts";
 
-/** Who is looking. API keys with the `read` scope see whole boards. */
-export type Viewer = { kind: "key"; keyId: string };
-
-export interface ProjectedRow {
-  rank: number;
-  place: number;
-  agent: { id: string; name: string };
-  score: number;
-}
+/**
+ * Who is looking, as the Durable Object needs to know it. Leads, managers, admins and API keys
+ * see whole boards (`full`); an agent sees the board through its visibility settings with their
+ * own row; a wallboard (`display`) sees the public part, with no "me".
+ */
+export type Viewer = { kind: "full" } | { kind: "agent"; agentId: string } | { kind: "display" };
 
 export interface BoardView {
-  rows: ProjectedRow[];
-  total: number;
+  view: ViewKind;
+  visibility: Visibility;
+  rows: Row[];
+  total: number | null;
 }
 
 export interface ProjectableBoard {
   ranking: RankedBoard;
+  visibility: Visibility;
   nameOf(agentId: string): string;
+  /** The agent asked not to be named to colleagues and wallboards. */
+  isOptedOut(agentId: string): boolean;
 }
 
-/** Viewers that share a view key receive identical frames, so each view is projected once per tick. */
+/** Viewers with the same view key receive identical frames, so each view is projected once per tick. */
 export function viewKeyOf(viewer: Viewer): string {
   switch (viewer.kind) {
-    case "key":
+    case "full":
       return "full";
+    case "display":
+      return "display";
+    case "agent":
+      return `agent:${viewer.agentId}`;
   }
 }
 
 export function projectViewFor(viewer: Viewer, board: ProjectableBoard): BoardView {
-  switch (viewer.kind) {
-    case "key":
-      return {
-        rows: board.ranking.entries().map((s) => ({
-          rank: s.rank,
-          place: s.place,
-          agent: { id: s.member, name: board.nameOf(s.member) },
-          score: roundScore(s.score),
-        })),
-        total: board.ranking.size,
-      };
+  const { ranking, visibility } = board;
+  if (viewer.kind === "full") {
+    return {
+      view: "full",
+      visibility,
+      rows: ranking.entries().map((s) => ({
+        rank: s.rank,
+        place: s.place,
+        agent: { id: s.member, name: board.nameOf(s.member) },
+        label: board.nameOf(s.member),
+        score: roundScore(s.score),
+        ...(board.isOptedOut(s.member) ? { optedOut: true as const } : {}),
+      })),
+      total: ranking.size,
+    };
   }
+  const me = viewer.kind === "agent" ? viewer.agentId : null;
+  const standings = visibleStandings(ranking, visibility, me);
+  return {
+    view: viewer.kind,
+    visibility,
+    rows: standings.map((s) => {
+      const isMe = s.member === me;
+      const named = isMe || (!visibility.anonymise && !board.isOptedOut(s.member));
+      const row: Row = {
+        rank: s.rank,
+        place: s.place,
+        agent: named ? { id: s.member, name: board.nameOf(s.member) } : null,
+        label: named ? board.nameOf(s.member) : anonymousLabel(s.place),
+      };
+      if (isMe || visibility.showScores) row.score = roundScore(s.score);
+      if (isMe) row.me = true;
+      return row;
+    }),
+    total: visibility.mode === "hidden" ? null : ranking.size,
+  };
+}
+
+/** The places a mode shows to an agent (`me`) or a wallboard (`me` null), in board order. */
+function visibleStandings(ranking: RankedBoard, { mode, n, k }: Visibility, me: string | null): Standing[] {
+  switch (mode) {
+    case "everyone":
+      return ranking.entries();
+    case "top_n":
+      return ranking.top(n);
+    case "top_n_and_me": {
+      const top = ranking.top(n);
+      const place = me === null ? undefined : ranking.placeOf(me);
+      return place === undefined || place <= n ? top : [...top, ...ranking.slice(place, 1)];
+    }
+    case "me_and_neighbours":
+      return me === null ? [] : ranking.around(me, k);
+    case "only_me":
+      return me === null ? [] : ranking.around(me, 0);
+    case "hidden":
+      return [];
+  }
+}
+
+/** Anonymous rows are named by place, so a label says nothing about who holds it. */
+export function anonymousLabel(place: number): string {
+  return `Agent #${place}`;
 }
 
 /** Averages are shown to 4 decimals; a frame never carries float noise like 4.199999999. */
@@ -52,16 +110,26 @@ function roundScore(score: number): number {
   return Math.round(score * 10_000) / 10_000;
 }
 
-/** Rows that are new or changed, and agents that left the view. Rows carry absolute values. */
-export function diffRows(before: ProjectedRow[], after: ProjectedRow[]): { changed: ProjectedRow[]; removed: string[] } {
-  const previous = new Map(before.map((r) => [r.agent.id, r]));
-  const changed: ProjectedRow[] = [];
+/** Rows that are new or differ from the row last sent at their place, and places that left the view. */
+export function diffRows(before: readonly Row[], after: readonly Row[]): { changed: Row[]; removed: number[] } {
+  const previous = new Map(before.map((r) => [r.place, r]));
+  const changed: Row[] = [];
   for (const row of after) {
-    const old = previous.get(row.agent.id);
-    previous.delete(row.agent.id);
-    if (!old || old.rank !== row.rank || old.place !== row.place || old.score !== row.score || old.agent.name !== row.agent.name) {
-      changed.push(row);
-    }
+    const old = previous.get(row.place);
+    previous.delete(row.place);
+    if (!old || !sameRow(old, row)) changed.push(row);
   }
   return { changed, removed: [...previous.keys()] };
+}
+
+function sameRow(a: Row, b: Row): boolean {
+  return (
+    a.rank === b.rank &&
+    a.score === b.score &&
+    a.label === b.label &&
+    a.agent?.id === b.agent?.id &&
+    a.agent?.name === b.agent?.name &&
+    a.me === b.me &&
+    a.optedOut === b.optedOut
+  );
 }

@@ -16,6 +16,7 @@ import {
   PONG_TEXT,
   type PeriodFrame,
   type PeriodWindow,
+  type SettingsFrame,
   type SnapshotFrame,
   type UpdateFrame,
 } from "../protocol/index.ts";
@@ -37,10 +38,12 @@ export interface IngestEvent {
 export interface ConnectRequest extends TeamScope {
   boardId: string;
   viewer: Viewer;
+  /** The viewer token that opened the socket, so that revoking the token closes it. */
+  tokenId?: string;
 }
 
-/** `group`: which slice of its view the socket is in (absent in attachments from before slices = 0). */
-type SocketAttachment = { boardId: string; viewer: Viewer; group?: number };
+/** `group`: which slice of its view the socket is in. */
+type SocketAttachment = { boardId: string; viewer: Viewer; group: number; tokenId?: string };
 
 /** Sockets that see the same thing share a view: projected and serialised once per tick. */
 interface View {
@@ -195,6 +198,21 @@ export class TeamBoard extends DurableObject<Env> {
     this.#applyConfig(await loadTeamConfig(this.env.DB, scope));
   }
 
+  /** The token was revoked: its sockets are told so and closed. */
+  async closeSocketsOf(tokenId: string): Promise<number> {
+    const sockets = this.ctx.getWebSockets(tokenTag(tokenId));
+    for (const ws of sockets) {
+      this.#send(ws, { type: "error", code: "token_revoked", message: "The viewer token was revoked." });
+      this.#leave(ws);
+      try {
+        ws.close(4401, "token revoked");
+      } catch {
+        // Already closed.
+      }
+    }
+    return sockets.length;
+  }
+
   /** Upgrades an authenticated request to a live board socket. */
   override async fetch(request: Request): Promise<Response> {
     const connect = JSON.parse(request.headers.get("x-floorboard-connect") ?? "null") as ConnectRequest | null;
@@ -204,8 +222,13 @@ export class TeamBoard extends DurableObject<Env> {
     this.#rollPeriods(Date.now());
 
     const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, [connect.boardId]);
-    const attachment: SocketAttachment = { boardId: connect.boardId, viewer: connect.viewer, group: this.#pickGroup(connect.boardId, connect.viewer) };
+    this.ctx.acceptWebSocket(server, connect.tokenId ? [connect.boardId, tokenTag(connect.tokenId)] : [connect.boardId]);
+    const attachment: SocketAttachment = {
+      boardId: connect.boardId,
+      viewer: connect.viewer,
+      group: this.#pickGroup(connect.boardId, connect.viewer),
+      ...(connect.tokenId ? { tokenId: connect.tokenId } : {}),
+    };
     server.serializeAttachment(attachment);
     const view = this.#join(server, attachment, false);
     this.#sendSnapshot(server, board, view);
@@ -429,6 +452,8 @@ export class TeamBoard extends DurableObject<Env> {
         metric: { key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction },
         timeZone: board.rule.timeZone,
       },
+      view: view.view,
+      visibility: view.visibility,
       rows: view.rows,
       total: view.total,
     };
@@ -506,12 +531,20 @@ export class TeamBoard extends DurableObject<Env> {
 
   /** Every view hears that the period closed; the next tick sends each a snapshot of the new one. */
   #announceNewPeriod(board: LiveBoard, previous: PeriodWindow): void {
+    this.#announce(board, (seq) => ({ type: "period", board: board.config.id, period: periodWindow(board), seq, previous }));
+  }
+
+  /** Every view hears that the visibility changed; the next tick (within TICK_MAX_MS) sends each its new view. */
+  #announceSettings(board: LiveBoard): void {
+    this.#announce(board, (seq) => ({ type: "settings", board: board.config.id, period: periodWindow(board), seq, visibility: board.visibility }));
+  }
+
+  #announce(board: LiveBoard, frameFor: (seq: number) => PeriodFrame | SettingsFrame): void {
     this.#markDirty(board.config.id);
     for (const view of this.#views.get(board.config.id)?.values() ?? []) {
       view.seq++;
       view.needsSnapshot = true;
-      const frame: PeriodFrame = { type: "period", board: board.config.id, period: periodWindow(board), seq: view.seq, previous };
-      const text = JSON.stringify(frame);
+      const text = JSON.stringify(frameFor(view.seq));
       for (const ws of view.sockets) this.#sendText(ws, text);
     }
   }
@@ -551,10 +584,11 @@ export class TeamBoard extends DurableObject<Env> {
     if (persist) this.#setMeta("config", JSON.stringify(config));
     this.#config = config;
     const members = new Map(Object.entries(config.agents));
+    const optedOut = new Set(config.optedOut ?? []);
     const now = Date.now();
     const next = new Map<string, LiveBoard>();
     for (const boardConfig of config.boards) {
-      const board = new LiveBoard(boardConfig, config.timeZone, now, members);
+      const board = new LiveBoard(boardConfig, config.timeZone, now, members, optedOut);
       const signature = LiveBoard.signature(boardConfig, config.timeZone);
       if (this.#meta(`signature:${boardConfig.id}`) !== signature) this.#rebuildScores(board, signature);
       board.reset(board.period, this.#readScores(boardConfig.id, board.period.start));
@@ -562,6 +596,7 @@ export class TeamBoard extends DurableObject<Env> {
       this.#markDirty(boardConfig.id);
       const previous = this.#boards.get(boardConfig.id);
       if (previous && previous.period.start !== board.period.start) this.#announceNewPeriod(board, periodWindow(previous));
+      else if (previous && JSON.stringify(previous.visibility) !== JSON.stringify(board.visibility)) this.#announceSettings(board);
     }
     for (const [boardId] of this.#boards) {
       if (next.has(boardId)) continue;
@@ -659,8 +694,12 @@ export class TeamBoard extends DurableObject<Env> {
   }
 }
 
-function groupKeyOf(attachment: { viewer: Viewer; group?: number }): string {
-  return `${viewKeyOf(attachment.viewer)}#${attachment.group ?? 0}`;
+function groupKeyOf(attachment: { viewer: Viewer; group: number }): string {
+  return `${viewKeyOf(attachment.viewer)}#${attachment.group}`;
+}
+
+function tokenTag(tokenId: string): string {
+  return `token:${tokenId}`;
 }
 
 function periodWindow(board: LiveBoard): PeriodWindow {

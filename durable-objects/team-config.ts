@@ -1,6 +1,7 @@
 /** A team board's configuration, read from D1: the org's time zone, the team's boards and agents. */
 import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { effectiveVisibility } from "../protocol/index.ts";
 import { agents, boards, metrics, orgs, teams } from "../worker/db/schema.ts";
 import type { BoardConfig } from "./live-board.ts";
 
@@ -15,13 +16,15 @@ export interface TeamConfig extends TeamScope {
   boards: BoardConfig[];
   /** Active members: agent id -> display name. */
   agents: Record<string, string>;
+  /** Members who opted out of being named to colleagues (absent in configurations stored before opt-out existed). */
+  optedOut?: string[];
   loadedAt: number;
 }
 
 export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScope): Promise<TeamConfig> {
   const db = drizzle(d1);
   const [orgRows, teamRows, boardRows, agentRows] = await db.batch([
-    db.select({ timeZone: orgs.timeZone }).from(orgs).where(eq(orgs.id, orgId)),
+    db.select({ timeZone: orgs.timeZone, visibility: orgs.visibility }).from(orgs).where(eq(orgs.id, orgId)),
     db.select({ name: teams.name }).from(teams).where(and(eq(teams.orgId, orgId), eq(teams.id, teamId))),
     db
       .select({
@@ -33,15 +36,17 @@ export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScop
         unit: metrics.unit,
         aggregation: metrics.aggregation,
         direction: metrics.direction,
+        visibility: boards.visibility,
       })
       .from(boards)
       .innerJoin(metrics, and(eq(metrics.orgId, boards.orgId), eq(metrics.key, boards.metricKey)))
       .where(and(eq(boards.orgId, orgId), eq(boards.teamId, teamId), eq(boards.active, true))),
     db
-      .select({ id: agents.id, name: agents.name })
+      .select({ id: agents.id, name: agents.name, optedOut: agents.optedOut })
       .from(agents)
       .where(and(eq(agents.orgId, orgId), eq(agents.teamId, teamId), eq(agents.active, true))),
   ]);
+  const orgVisibility = orgRows[0]?.visibility ?? {};
   return {
     orgId,
     teamId,
@@ -52,8 +57,11 @@ export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScop
       name: b.name,
       period: b.period,
       metric: { key: b.key, label: b.label, unit: b.unit, aggregation: b.aggregation, direction: b.direction },
+      visibility: effectiveVisibility(orgVisibility, b.visibility),
     })),
     agents: Object.fromEntries(agentRows.map((a) => [a.id, a.name])),
+    optedOut: agentRows.filter((a) => a.optedOut).map((a) => a.id),
     loadedAt: Date.now(),
   };
 }
+

@@ -20,11 +20,18 @@ export const Aggregation = z.enum(["sum", "count", "avg", "min", "max", "last"])
 export const Direction = z.enum(["higher", "lower"]);
 export const PeriodKind = z.enum(["day", "week", "month"]);
 export const Scope = z.enum(["ingest", "read", "admin"]);
+/**
+ * Who a viewer token speaks for. `agent`: their own team's boards through the visibility rules;
+ * `lead`: full boards of their teams; `manager`: full boards of their departments; `admin`:
+ * everything, and configuration; `display`: a wallboard's public view of the boards it is allowed.
+ */
+export const Role = z.enum(["agent", "lead", "manager", "admin", "display"]);
 
 export type Aggregation = z.infer<typeof Aggregation>;
 export type Direction = z.infer<typeof Direction>;
 export type PeriodKind = z.infer<typeof PeriodKind>;
 export type Scope = z.infer<typeof Scope>;
+export type Role = z.infer<typeof Role>;
 
 // ---------------------------------------------------------------------------------------------
 // Directory and configuration (admin scope)
@@ -75,6 +82,76 @@ export const MetricCreate = MetricFields.extend({ unit: MetricFields.shape.unit.
 /** Patches have no defaults: an absent field keeps its value. */
 export const MetricPatch = MetricFields.omit({ key: true }).partial();
 
+// ---------------------------------------------------------------------------------------------
+// Visibility: what agents and wallboards may see of a board. Leads, managers and admins see it all.
+
+export const VisibilityMode = z.enum(["everyone", "top_n", "top_n_and_me", "me_and_neighbours", "only_me", "hidden"]);
+export type VisibilityMode = z.infer<typeof VisibilityMode>;
+
+const visibilityFields = {
+  /**
+   * `everyone`: the whole board; `top_n`: the first `n` places; `top_n_and_me`: those plus the
+   * agent's own row; `me_and_neighbours`: the agent's row and `k` places either side; `only_me`: the
+   * agent's own row; `hidden`: nothing. Wallboards have no "me": they show the whole board, the top
+   * `n` (for both top modes), or nothing (for the personal modes).
+   */
+  mode: VisibilityMode,
+  n: z.number().int().min(1).max(100),
+  k: z.number().int().min(0).max(10),
+  /** Off: ranks only; an agent still sees their own score. */
+  showScores: z.boolean(),
+  /** On: other agents appear as "Agent #<place>", never by name or id. */
+  anonymise: z.boolean(),
+};
+export const Visibility = z.strictObject(visibilityFields);
+export type Visibility = z.infer<typeof Visibility>;
+
+/** What a board or org without settings of its own uses: the top three and "me", named, with scores. */
+export const DEFAULT_VISIBILITY: Visibility = { mode: "top_n_and_me", n: 3, k: 1, showScores: true, anonymise: false };
+
+/**
+ * A merge patch (RFC 7386) of visibility settings: a field set to null goes back to inheriting
+ * (a board from the org, the org from the defaults above).
+ */
+export const VisibilityPatch = z.strictObject({
+  mode: visibilityFields.mode.nullable().optional(),
+  n: visibilityFields.n.nullable().optional(),
+  k: visibilityFields.k.nullable().optional(),
+  showScores: visibilityFields.showScores.nullable().optional(),
+  anonymise: visibilityFields.anonymise.nullable().optional(),
+});
+export type VisibilityPatch = z.infer<typeof VisibilityPatch>;
+/** Settings stored on a board or org: only the fields it sets itself. */
+export const VisibilityOverrides = Visibility.partial();
+export type VisibilityOverrides = z.infer<typeof VisibilityOverrides>;
+
+/** The settings in force: a board's own over its org's, over the defaults. */
+export function effectiveVisibility(org: VisibilityOverrides, board: VisibilityOverrides = {}): Visibility {
+  return { ...DEFAULT_VISIBILITY, ...org, ...board };
+}
+
+/** `GET`/`PATCH /v1/boards/:id/visibility` and `/v1/org/visibility`. */
+export const VisibilitySettings = z.object({
+  /** What is in force. */
+  effective: Visibility,
+  /** What this board (or org) sets itself; the rest is inherited. */
+  overrides: VisibilityOverrides,
+  /** What it inherits from. */
+  inherited: Visibility,
+});
+export type VisibilitySettings = z.infer<typeof VisibilitySettings>;
+
+/** One change of a privacy setting: who changed what, when, from what to what. */
+export const AuditEntry = z.object({
+  id: z.number().int(),
+  at: Instant,
+  actor: z.string(),
+  target: z.string(),
+  before: z.unknown(),
+  after: z.unknown(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
 export const BoardCreate = z.strictObject({
   id: Id.optional(),
   name: Name.optional(),
@@ -92,6 +169,8 @@ export const Board = z.object({
   metric: z.string(),
   period: PeriodKind,
   active: z.boolean(),
+  /** The visibility settings in force (the board's own over the org's defaults). */
+  visibility: Visibility,
   createdAt: Instant,
   updatedAt: Instant,
 });
@@ -100,6 +179,77 @@ export type Board = z.infer<typeof Board>;
 export type BoardList = z.infer<typeof BoardList>;
 
 export const KeyCreate = z.strictObject({ name: Name, scopes: z.array(Scope).min(1) });
+
+// ---------------------------------------------------------------------------------------------
+// Viewer tokens: short-lived signed tokens for people's browsers, long-lived ones for wallboards
+
+export const TOKEN_TTL_DEFAULT_S = 8 * 3600;
+export const TOKEN_TTL_MAX_S = 24 * 3600;
+export const DISPLAY_TOKEN_TTL_DEFAULT_S = 365 * 86_400;
+export const DISPLAY_TOKEN_TTL_MAX_S = 2 * 365 * 86_400;
+
+/**
+ * `POST /v1/tokens`. An `agent` names their agent; a `lead` their teams; a `manager` their
+ * departments; a `display` the boards or teams it shows. The token is in the answer once.
+ */
+export const TokenCreate = z
+  .strictObject({
+    role: Role,
+    /** What the token is for, e.g. "Floor 2 TV" (shown in the token list). */
+    name: Name.optional(),
+    agentId: Id.optional(),
+    teamIds: z.array(Id).min(1).max(100).optional(),
+    departmentIds: z.array(Id).min(1).max(100).optional(),
+    boardIds: z.array(Id).min(1).max(100).optional(),
+    /** Lifetime in seconds; display tokens may live up to two years, others up to a day. */
+    ttlSeconds: z.number().int().min(60).optional(),
+  })
+  .superRefine((t, ctx) => {
+    const need = (field: "agentId" | "teamIds" | "departmentIds", why: string) => {
+      if (t[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: why });
+    };
+    const forbid = (fields: readonly ("agentId" | "teamIds" | "departmentIds" | "boardIds")[]) => {
+      for (const field of fields) {
+        if (t[field] !== undefined) ctx.addIssue({ code: "custom", path: [field], message: `not allowed for role '${t.role}'` });
+      }
+    };
+    if (t.role === "agent") (need("agentId", "required for role 'agent'"), forbid(["teamIds", "departmentIds", "boardIds"]));
+    if (t.role === "lead") (need("teamIds", "required for role 'lead'"), forbid(["departmentIds", "boardIds"]));
+    if (t.role === "manager") (need("departmentIds", "required for role 'manager'"), forbid(["teamIds", "boardIds"]));
+    if (t.role === "admin") forbid(["agentId", "teamIds", "departmentIds", "boardIds"]);
+    if (t.role === "display") {
+      if (!t.teamIds && !t.boardIds) ctx.addIssue({ code: "custom", path: ["boardIds"], message: "a display needs boardIds or teamIds" });
+      forbid(["agentId", "departmentIds"]);
+    }
+    const max = t.role === "display" ? DISPLAY_TOKEN_TTL_MAX_S : TOKEN_TTL_MAX_S;
+    if (t.ttlSeconds !== undefined && t.ttlSeconds > max) {
+      ctx.addIssue({ code: "custom", path: ["ttlSeconds"], message: `at most ${max} for role '${t.role}'` });
+    }
+  });
+export type TokenCreate = z.infer<typeof TokenCreate>;
+
+/** A token as listed (`GET /v1/tokens`); the token itself is only in the answer to its creation. */
+export const TokenInfo = z.object({
+  id: z.string(),
+  role: Role,
+  name: z.string().nullable(),
+  agentId: z.string().nullable(),
+  teamIds: z.array(z.string()),
+  departmentIds: z.array(z.string()),
+  boardIds: z.array(z.string()),
+  createdAt: Instant,
+  expiresAt: Instant,
+  revokedAt: Instant.nullable(),
+});
+export type TokenInfo = z.infer<typeof TokenInfo>;
+
+/** `PATCH /v1/me` with an agent's token: the agent opts out of being named to colleagues, or back in. */
+export const MePatch = z.strictObject({ optedOut: z.boolean() });
+export const Me = z.object({
+  role: Role.or(z.literal("key")),
+  agent: z.object({ id: z.string(), name: z.string(), teamId: z.string(), optedOut: z.boolean() }).nullable(),
+});
+export type Me = z.infer<typeof Me>;
 
 export type OrgCreate = z.infer<typeof OrgCreate>;
 export type AgentCreate = z.infer<typeof AgentCreate>;
@@ -136,12 +286,24 @@ export type IngestResult = z.infer<typeof IngestResult>;
 export const Row = z.object({
   /** Standard competition rank: ties share a rank, the next rank skips (1, 2, 2, 4). */
   rank: z.number().int().positive(),
-  /** 1-based position in board order; unique. Ties are ordered by who reached the score first. */
+  /** 1-based position in board order; unique within a frame, and the key that updates use. */
   place: z.number().int().positive(),
-  agent: z.object({ id: z.string(), name: z.string() }),
-  score: z.number(),
+  /** Who it is, or null when the viewer may not know (anonymised, or the agent opted out). */
+  agent: z.object({ id: z.string(), name: z.string() }).nullable(),
+  /** What to show: the agent's name, or "Agent #<place>". */
+  label: z.string(),
+  /** Absent when the board hides scores from this viewer. */
+  score: z.number().optional(),
+  /** The viewer's own row. */
+  me: z.literal(true).optional(),
+  /** Shown to leads, managers and admins only: this agent asked not to be named to colleagues. */
+  optedOut: z.literal(true).optional(),
 });
 export type Row = z.infer<typeof Row>;
+
+/** How the rows of a frame were chosen: `full` for leads, managers and admins. */
+export const ViewKind = z.enum(["full", "agent", "display"]);
+export type ViewKind = z.infer<typeof ViewKind>;
 
 export const PeriodWindow = z.object({ kind: PeriodKind, start: Instant, end: Instant });
 export type PeriodWindow = z.infer<typeof PeriodWindow>;
@@ -162,19 +324,28 @@ export const SnapshotFrame = z.object({
   type: z.literal("snapshot"),
   ...Envelope,
   header: BoardHeader,
+  /** Whose view this is and the board's visibility settings in force. */
+  view: ViewKind,
+  visibility: Visibility,
   rows: z.array(Row),
-  /** How many agents are on the board (the rows may be fewer once visibility rules apply). */
-  total: z.number().int().nonnegative(),
+  /** How many agents are ranked (the rows may be fewer once visibility rules apply); null when hidden. */
+  total: z.number().int().nonnegative().nullable(),
 });
 /** What changed in this view since the frame with `seq - 1`. */
 export const UpdateFrame = z.object({
   type: z.literal("update"),
   ...Envelope,
-  /** Rows that are new or whose rank, place or score changed. */
+  /** Rows that are new or differ from the row last sent at the same place. */
   changed: z.array(Row),
-  /** Agent ids whose rows left the view. */
-  removed: z.array(z.string()),
-  total: z.number().int().nonnegative(),
+  /** Places no longer in the view. */
+  removed: z.array(z.number().int().positive()),
+  total: z.number().int().nonnegative().nullable(),
+});
+/** The board's visibility settings changed; a snapshot of the new view follows. */
+export const SettingsFrame = z.object({
+  type: z.literal("settings"),
+  ...Envelope,
+  visibility: Visibility,
 });
 /** The board's period closed; a snapshot of the new period follows. */
 export const PeriodFrame = z.object({
@@ -190,14 +361,16 @@ export const ErrorCode = z.enum([
   "forbidden", // handshake refused: the credential may not see this board (closes with 4403)
   "not_found", // handshake refused: no such board (closes with 4404)
   "refused", // handshake refused for another reason (closes with 4000 + HTTP status)
+  "token_revoked", // the viewer token was revoked while the socket was open (closes with 4401)
 ]);
 export const ErrorFrame = z.object({ type: z.literal("error"), code: ErrorCode, message: z.string() });
 export const PongFrame = z.object({ type: z.literal("pong") });
 
-export const ServerFrame = z.discriminatedUnion("type", [SnapshotFrame, UpdateFrame, PeriodFrame, ErrorFrame, PongFrame]);
+export const ServerFrame = z.discriminatedUnion("type", [SnapshotFrame, UpdateFrame, SettingsFrame, PeriodFrame, ErrorFrame, PongFrame]);
 export type SnapshotFrame = z.infer<typeof SnapshotFrame>;
 export type UpdateFrame = z.infer<typeof UpdateFrame>;
 export type PeriodFrame = z.infer<typeof PeriodFrame>;
+export type SettingsFrame = z.infer<typeof SettingsFrame>;
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
 export type ServerFrame = z.infer<typeof ServerFrame>;
 

@@ -1,4 +1,5 @@
-// Bundles the browser client, client/src/app.ts, into client/public/app.js (+ app.js.map).
+// Bundles the browser client: the live page, client/src/app.ts, into client/public/app.js, and
+// the admin page, client/src/admin.ts, into client/public/admin.js (each with its .map).
 //
 // Runs as wrangler's `build.command` (wrangler.jsonc) before `wrangler dev`, `wrangler deploy`
 // and every scripts/local-worker.ts start, and by hand: `node scripts/build-client.mjs`.
@@ -8,13 +9,16 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild"; // installed as a dependency of wrangler
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const outfile = "client/public/app.js";
+const outdir = "client/public";
+// Each page is one self-contained file; what they share (client/src/page.ts) is small enough to
+// bundle twice rather than load as a third file.
+const entryPoints = { app: "client/src/app.ts", admin: "client/src/admin.ts" };
 
 try {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ["client/src/app.ts"],
-    outfile,
+    entryPoints,
+    outdir,
     bundle: true,
     format: "esm",
     platform: "browser",
@@ -25,8 +29,11 @@ try {
     logLevel: "warning", // esbuild prints warnings and errors itself
     metafile: true,
   });
-  const bytes = result.metafile.outputs[outfile]?.bytes;
-  console.log(`built ${outfile}${bytes === undefined ? "" : ` (${bytes} bytes)`}`);
+  for (const name of Object.keys(entryPoints)) {
+    const outfile = `${outdir}/${name}.js`;
+    const bytes = result.metafile.outputs[outfile]?.bytes;
+    console.log(`built ${outfile}${bytes === undefined ? "" : ` (${bytes} bytes)`}`);
+  }
 } catch (err) {
   console.error(`client build failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
   process.exit(1);

@@ -1,5 +1,6 @@
 // The demo org and its event feed, built only through Floorboard's public API.
 // Used by `npm start` (scripts/start.ts), the bench harness and the browser tests.
+import type { TokenCreate } from "../protocol/index.ts";
 
 export interface DemoOrg {
   orgId: string;
@@ -78,6 +79,11 @@ export async function seedDemo(baseUrl: string, bootstrapSecret: string, options
   }
   const key = async (name: string, scopes: string[]) => (await admin<{ key: string }>("POST", "/v1/keys", { name, scopes })).key;
   return { orgId: org.id, adminKey, ingestKey: await key("demo feed", ["ingest"]), readKey: await key("demo viewer", ["read"]), teams, boards };
+}
+
+/** Issues a viewer token (`POST /v1/tokens`) with the admin key. */
+export async function mintToken(baseUrl: string, adminKey: string, body: TokenCreate): Promise<{ id: string; token: string }> {
+  return call(baseUrl, adminKey, "POST", "/v1/tokens", body);
 }
 
 /** Whether a saved demo org still exists in this local state (its admin key still works). */

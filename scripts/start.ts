@@ -4,17 +4,18 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type DemoOrg, demoStillValid, runDemoFeed, seedDemo } from "./demo.ts";
+import { type DemoOrg, demoStillValid, mintToken, runDemoFeed, seedDemo } from "./demo.ts";
 import { PROJECT_ROOT, startLocalWorker } from "./local-worker.ts";
 
 const STATE_FILE = path.join(PROJECT_ROOT, ".wrangler", "demo.json");
 const port = Number(process.env.PORT ?? 8787);
 const contactsPerSecond = Number(process.env.DEMO_CONTACTS_PER_SECOND ?? 4);
 
-type Saved = { bootstrapSecret: string; demo?: DemoOrg };
+type Saved = { bootstrapSecret: string; viewerTokenSecret?: string; demo?: DemoOrg };
 const saved: Saved = existsSync(STATE_FILE)
   ? (JSON.parse(readFileSync(STATE_FILE, "utf8")) as Saved)
   : { bootstrapSecret: randomBytes(24).toString("base64url") };
+saved.viewerTokenSecret ??= randomBytes(32).toString("base64url");
 const save = () => {
   mkdirSync(path.dirname(STATE_FILE), { recursive: true });
   writeFileSync(STATE_FILE, JSON.stringify(saved, null, 2), { mode: 0o600 });
@@ -22,7 +23,12 @@ const save = () => {
 save();
 
 console.log("Starting Floorboard locally…");
-const worker = await startLocalWorker({ port, via: "proxy", logLevel: "warn", bindings: { BOOTSTRAP_SECRET: saved.bootstrapSecret } });
+const worker = await startLocalWorker({
+  port,
+  via: "proxy",
+  logLevel: "warn",
+  bindings: { BOOTSTRAP_SECRET: saved.bootstrapSecret, VIEWER_TOKEN_SECRET: saved.viewerTokenSecret },
+});
 const url = worker.url;
 
 if (!saved.demo || !(await demoStillValid(url, saved.demo))) {
@@ -43,10 +49,22 @@ const feeding = runDemoFeed(url, demo, {
 });
 
 const board = demo.boards[0]!;
+const team = demo.teams[0]!;
+// Viewer tokens are short-lived, so each start issues fresh ones for the printed links.
+const token = (body: Parameters<typeof mintToken>[2]) => mintToken(url, demo.adminKey, body).then((t) => t.token);
+const agentToken = await token({ role: "agent", agentId: team.agents[0]!, name: "demo agent" });
+const leadToken = await token({ role: "lead", teamIds: [team.id], name: "demo lead" });
+const displayToken = await token({ role: "display", teamIds: [team.id], name: "demo wallboard", ttlSeconds: 7 * 86_400 });
+const adminToken = await token({ role: "admin", name: "demo admin" });
 console.log(`
   Floorboard is running at ${url}
 
-  Live board     ${url}/?board=${board.id}#token=${demo.readKey}
+  Agent view     ${url}/?board=${board.id}#token=${agentToken}
+  Lead view      ${url}/?board=${board.id}#token=${leadToken}
+  Wallboard      ${url}/?board=${board.id}#token=${displayToken}
+  Admin page     ${url}/admin#token=${adminToken}
+  (the agent is ${team.agents[0]} on ${team.name}; agent, lead and admin links last 8 hours)
+
   Admin API key  ${demo.adminKey}
   Ingest key     ${demo.ingestKey}
   Read key       ${demo.readKey}

@@ -1,66 +1,22 @@
 /**
  * The live board page in real Chromium against the real Worker in workerd: what a person watching
  * a board sees when events arrive, when the connection drops, and when a frame goes missing.
+ * These use a read API key, which sees whole boards, so every row names its agent.
  */
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { type Browser, chromium, type Page, type WebSocketRoute } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Row, ScoreEvent, SnapshotFrame } from "../protocol/index.ts";
-import { type DemoOrg, seedDemo } from "../scripts/demo.ts";
-import { type LocalWorker, PROJECT_ROOT, startLocalWorker } from "../scripts/local-worker.ts";
+import type { Page, WebSocketRoute } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import type { Row, SnapshotFrame } from "../protocol/index.ts";
+import { skipBrowserTests, useBrowserHarness } from "./harness.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const BOOTSTRAP_SECRET = "browser-test-bootstrap";
-const SCREENSHOT = path.join(PROJECT_ROOT, "test-results/live-page.png");
-const inCI = process.env["CI"] === "true" || process.env["CI"] === "1";
-const haveChromium = existsSync(CHROMIUM);
-
-if (!haveChromium && !inCI) {
-  console.warn(`Skipping the browser tests: ${CHROMIUM} is missing. Install it with \`apt-get install -y chromium\` (with CI=true this fails instead).`);
-}
-
-describe.skipIf(!haveChromium && !inCI)("the live board page", () => {
-  let worker: LocalWorker;
-  let persistDir: string;
-  let demo: DemoOrg;
-  let browser: Browser;
+describe.skipIf(skipBrowserTests)("the live board page", () => {
+  const harness = useBrowserHarness();
+  const { post } = harness;
   let page: Page;
 
-  beforeAll(async () => {
-    if (!haveChromium) throw new Error(`Chromium is required at ${CHROMIUM}: install it with \`apt-get install -y chromium\`.`);
-    persistDir = await mkdtemp(path.join(os.tmpdir(), "floorboard-browser-"));
-    worker = await startLocalWorker({ port: 0, persistTo: persistDir, bindings: { BOOTSTRAP_SECRET }, logLevel: "warn" });
-    demo = await seedDemo(worker.url, BOOTSTRAP_SECRET);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-    });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
-    if (persistDir) await rm(persistDir, { recursive: true, force: true });
-  });
-
-  let pageErrors: string[] = [];
-
-  afterEach(async () => {
-    await page?.context().close();
-    // An uncaught error in the page fails the test that caused it, even if the assertions passed.
-    expect(pageErrors).toEqual([]);
-    pageErrors = [];
-  });
-
   async function openBoard(boardId: string, route?: (ws: WebSocketRoute) => void): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page = await harness.newPage();
     if (route) await page.routeWebSocket(/\/v1\/boards\/[^/]+\/live/, route);
-    await page.goto(`${worker.url}/?board=${boardId}#token=${demo.readKey}`);
+    await page.goto(`${harness.worker.url}/?board=${boardId}#token=${harness.demo.readKey}`);
     await statusIs("live");
     return page;
   }
@@ -70,21 +26,8 @@ describe.skipIf(!haveChromium && !inCI)("the live board page", () => {
   const rowShows = (agent: string, score: number) =>
     page.locator(`[data-testid=row][data-agent-id="${agent}"][data-score="${score}"]`).waitFor({ timeout: 15_000 });
 
-  let eventCount = 0;
-  async function post(events: Array<{ agent: string; metric: string; value: number }>): Promise<void> {
-    const batch: ScoreEvent[] = events.map((e) => ({ ...e, id: `browser-${Date.now()}-${++eventCount}`, occurredAt: new Date().toISOString() }));
-    const response = await fetch(`${worker.url}/v1/events`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${demo.ingestKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ events: batch }),
-    });
-    expect(response.status, await response.text()).toBe(202);
-  }
-
   async function restSnapshot(boardId: string): Promise<SnapshotFrame> {
-    const response = await fetch(`${worker.url}/v1/boards/${boardId}`, { headers: { authorization: `Bearer ${demo.readKey}` } });
-    expect(response.status).toBe(200);
-    return ((await response.json()) as { snapshot: SnapshotFrame }).snapshot;
+    return (await harness.get<{ snapshot: SnapshotFrame }>(`/v1/boards/${boardId}`, harness.demo.readKey)).snapshot;
   }
 
   /** The rows as the page holds them, in the page's order. */
@@ -92,11 +35,14 @@ describe.skipIf(!haveChromium && !inCI)("the live board page", () => {
     page.locator("[data-testid=row]").evaluateAll((trs) =>
       trs.map((tr) => {
         const data = (tr as HTMLElement).dataset;
+        const label = data["label"] ?? "";
         return {
           rank: Number(data["rank"]),
           place: Number(data["place"]),
-          agent: { id: data["agentId"] ?? "", name: tr.querySelector("th")?.textContent ?? "" },
-          score: Number(data["score"]),
+          agent: data["agentId"] === undefined ? null : { id: data["agentId"], name: label },
+          label,
+          ...(data["score"] === undefined ? {} : { score: Number(data["score"]) }),
+          ...(data["me"] === "true" ? { me: true as const } : {}),
         };
       }),
     );
@@ -121,8 +67,7 @@ describe.skipIf(!haveChromium && !inCI)("the live board page", () => {
     expect(await row.locator("[data-testid=score]").textContent()).toBe("5:12");
     expect(await row.getAttribute("data-place")).toBe("3");
     expect(await page.evaluate(() => document.documentElement.dataset["sameDocument"])).toBe("yes");
-    await mkdir(path.dirname(SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await harness.screenshot(page, "live-page");
   });
 
   it("reconnects with backoff after the server's socket drops, and shows events posted meanwhile", async () => {
@@ -188,7 +133,7 @@ describe.skipIf(!haveChromium && !inCI)("the live board page", () => {
 
     await expect.poll(() => fromPage.filter((m) => m === '{"type":"resync"}').length, { timeout: 10_000 }).toBe(1);
     const expected = await restSnapshot(board);
-    expect(expected.rows.map((r) => r.agent.id).sort()).toEqual(["agent-21", "agent-22", "agent-23"]);
+    expect(expected.rows.map((r) => r.agent?.id).sort()).toEqual(["agent-21", "agent-22", "agent-23"]);
     await expect.poll(rowsOnPage, { timeout: 10_000 }).toEqual(expected.rows);
     expect(await page.getByTestId("total").textContent()).toBe(`${expected.total} agents`);
     expect(await page.getByTestId("resyncs").textContent()).toBe("1");

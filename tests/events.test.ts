@@ -50,8 +50,8 @@ describe("POST /v1/events", () => {
     await json(await api(t.adminKey, "POST", "/v1/agents", { id: "b1", name: "Bea", teamId: "t2" }), 201);
     await json(await api(t.adminKey, "POST", "/v1/boards", { id: "t2-contacts", teamId: "t2", metric: "contacts_handled", period: "day" }), 201);
     expect(await ingest(t.ingestKey, [event("a1", "contacts_handled", 1), event("b1", "contacts_handled", 1)])).toEqual({ accepted: 2, duplicates: 0 });
-    expect((await snapshot(t.readKey, t.boards.contacts)).snapshot.rows.map((r) => r.agent.id)).toEqual(["a1"]);
-    expect((await snapshot(t.readKey, "t2-contacts")).snapshot.rows.map((r) => r.agent.id)).toEqual(["b1"]);
+    expect((await snapshot(t.readKey, t.boards.contacts)).snapshot.rows.map((r) => r.agent!.id)).toEqual(["a1"]);
+    expect((await snapshot(t.readKey, "t2-contacts")).snapshot.rows.map((r) => r.agent!.id)).toEqual(["b1"]);
   });
 
   describe("bad input gets a clear error and changes nothing", () => {

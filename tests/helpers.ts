@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { expect } from "vitest";
-import { ServerFrame, type SnapshotFrame } from "../protocol/index.ts";
+import { type Row, ServerFrame, type SnapshotFrame, type TokenCreate } from "../protocol/index.ts";
 
 export const BASE = "https://floorboard.test";
 
@@ -96,9 +96,12 @@ export async function connect(board: string, token: string) {
   expect(response.status).toBe(101);
   const ws = response.webSocket!;
   const frames: ServerFrame[] = [];
+  /** Every frame exactly as it arrived, for checks that no text leaks in any field. */
+  const raw: string[] = [];
   const waiters: (() => void)[] = [];
   let closed: { code: number } | null = null;
   ws.addEventListener("message", (m) => {
+    raw.push(m.data as string);
     frames.push(ServerFrame.parse(JSON.parse(m.data as string)));
     waiters.splice(0).forEach((w) => w());
   });
@@ -118,6 +121,29 @@ export async function connect(board: string, token: string) {
       });
     }
   };
-  return { ws, frames, until, closed: () => closed, send: (data: unknown) => ws.send(typeof data === "string" ? data : JSON.stringify(data)) };
+  return { ws, frames, raw, until, closed: () => closed, send: (data: unknown) => ws.send(typeof data === "string" ? data : JSON.stringify(data)) };
 }
 
+
+/** The rows a client holds after applying these frames in order: snapshots replace, updates patch by place. */
+export function replay(frames: readonly ServerFrame[]): Row[] {
+  const rows = new Map<number, Row>();
+  for (const f of frames) {
+    if (f.type === "snapshot") {
+      rows.clear();
+      f.rows.forEach((r) => rows.set(r.place, r));
+    }
+    if (f.type === "update") {
+      f.removed.forEach((place) => rows.delete(place));
+      f.changed.forEach((r) => rows.set(r.place, r));
+    }
+  }
+  return [...rows.values()].sort((a, b) => a.place - b.place);
+}
+
+/** `[agent id, score]` per row of a full view. */
+export const idsAndScores = (rows: readonly Row[]) => rows.map((r) => [r.agent?.id, r.score]);
+
+export async function createToken(adminKey: string, body: TokenCreate): Promise<{ id: string; token: string }> {
+  return json(await api(adminKey, "POST", "/v1/tokens", body), 201);
+}

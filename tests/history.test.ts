@@ -68,7 +68,7 @@ describe("history archive", () => {
     await ingest(t.ingestKey, [event("a2", "contacts_handled", 1), event("a2", "contacts_handled", 1)]);
     await runDurableObjectAlarm(stub);
     expect(await outboxCount(t.orgId, t.teamId)).toBe(2);
-    expect((await snapshot(t.readKey, t.boards.contacts)).snapshot.rows.map((r) => [r.agent.id, r.score])).toEqual([
+    expect((await snapshot(t.readKey, t.boards.contacts)).snapshot.rows.map((r) => [r.agent!.id, r.score])).toEqual([
       ["a2", 2],
       ["a1", 1],
     ]);

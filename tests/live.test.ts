@@ -2,7 +2,7 @@ import { env, evictDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ServerFrame } from "../protocol/index.ts";
 import { teamBoard } from "../worker/team-boards.ts";
-import { api, BASE, connect, createTeam, event, ingest, json, snapshot } from "./helpers.ts";
+import { api, BASE, connect, createTeam, event, idsAndScores, ingest, json, replay, snapshot } from "./helpers.ts";
 
 describe("live board over a WebSocket", () => {
   it("sends a snapshot on connect, then an update with the next sequence number", async () => {
@@ -20,8 +20,8 @@ describe("live board over a WebSocket", () => {
     if (update.type !== "update" || snapshot.type !== "snapshot") throw new Error("unexpected frames");
     expect(update.seq).toBe(snapshot.seq + 1);
     expect(update.changed).toEqual([
-      { agent: { id: "a2", name: "Agent 2" }, rank: 1, place: 1, score: 2 },
-      { agent: { id: "a1", name: "Agent 1" }, rank: 2, place: 2, score: 1 },
+      { agent: { id: "a2", name: "Agent 2" }, label: "Agent 2", rank: 1, place: 1, score: 2 },
+      { agent: { id: "a1", name: "Agent 1" }, label: "Agent 1", rank: 2, place: 2, score: 1 },
     ]);
     expect(update.total).toBe(2);
     socket.ws.close();
@@ -42,12 +42,7 @@ describe("live board over a WebSocket", () => {
     // Sequence numbers are consecutive: nothing skipped, nothing repeated.
     expect(socket.frames.map((f) => ("seq" in f ? f.seq : -1))).toEqual(socket.frames.map((_, i) => (socket.frames[0] as { seq: number }).seq + i));
     // Replaying the frames yields the board the REST snapshot shows.
-    const rows = new Map<string, number>();
-    for (const f of socket.frames) {
-      if (f.type === "snapshot") f.rows.forEach((r) => rows.set(r.agent.id, r.score));
-      if (f.type === "update") f.changed.forEach((r) => rows.set(r.agent.id, r.score));
-    }
-    expect([...rows.values()]).toEqual([8, 8, 8, 8, 8]);
+    expect(replay(socket.frames).map((r) => r.score)).toEqual([8, 8, 8, 8, 8]);
     socket.ws.close();
   });
 
@@ -58,19 +53,9 @@ describe("live board over a WebSocket", () => {
     for (let round = 1; round <= 5; round++) {
       await ingest(t.ingestKey, [event("a1", "contacts_handled", 1), event(`a${(round % 3) + 1}`, "contacts_handled", 1)]);
     }
-    const expected = (await snapshot(t.readKey, t.boards.contacts)).snapshot.rows.map((r) => [r.agent.id, r.score]);
+    const expected = idsAndScores((await snapshot(t.readKey, t.boards.contacts)).snapshot.rows);
     for (const socket of sockets) {
-      await socket.until(() => {
-        const rows = new Map<string, number>();
-        for (const f of socket.frames) {
-          if (f.type === "snapshot") {
-            rows.clear();
-            f.rows.forEach((r) => rows.set(r.agent.id, r.score));
-          }
-          if (f.type === "update") f.changed.forEach((r) => rows.set(r.agent.id, r.score));
-        }
-        return expected.every(([id, score]) => rows.get(id as string) === score);
-      });
+      await socket.until(() => JSON.stringify(idsAndScores(replay(socket.frames))) === JSON.stringify(expected));
       const seqs = socket.frames.map((f) => ("seq" in f ? f.seq : -1));
       expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
       socket.ws.close();

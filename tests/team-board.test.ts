@@ -4,7 +4,7 @@ import { teamBoard } from "../worker/team-boards.ts";
 import { api, createTeam, event, ingest, json, snapshot } from "./helpers.ts";
 
 const standings = async (key: string, board: string) =>
-  (await snapshot(key, board)).snapshot.rows.map((r) => [r.agent.id, r.rank, r.score]);
+  (await snapshot(key, board)).snapshot.rows.map((r) => [r.agent!.id, r.rank, r.score]);
 
 describe("TeamBoard", () => {
   it("ranks with standard competition ranking, ties ordered by who reached the score first", async () => {

@@ -7,6 +7,8 @@ import { boardRoutes } from "./routes/boards.ts";
 import { directory } from "./routes/directory.ts";
 import { events } from "./routes/events.ts";
 import { org } from "./routes/org.ts";
+import { tokens } from "./routes/tokens.ts";
+import { visibility } from "./routes/visibility.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -26,6 +28,8 @@ app.use(
 
 app.get("/v1/health", (c) => c.json({ ok: true }));
 app.route("/v1", org);
+app.route("/v1", tokens);
+app.route("/v1", visibility);
 app.route("/v1", events);
 app.route("/v1", boardRoutes);
 app.route("/v1", directory);

@@ -5,11 +5,16 @@ import { createMiddleware } from "hono/factory";
 import type { Scope } from "../protocol/index.ts";
 import { apiKeys } from "./db/schema.ts";
 import { ProblemError } from "./problem.ts";
+import { looksLikeJwt, type ViewerClaims, verifyViewerToken } from "./viewer-tokens.ts";
 
+/** Who is calling: an API key, or a person or wallboard with a viewer token. */
 export interface Caller {
   orgId: string;
-  keyId: string;
+  /** `key:<id>` or `token:<id>`; recorded in audit rows. */
+  actor: string;
   scopes: readonly Scope[];
+  /** Set for viewer tokens: the role and what it covers. Absent for API keys. */
+  token?: ViewerClaims;
 }
 
 export type AppEnv = { Bindings: Env; Variables: { caller: Caller } };
@@ -61,7 +66,7 @@ export async function callerForKey(db: D1Database, key: string): Promise<Caller 
     if (cached) return cached.caller;
     throw error;
   }
-  const caller = row ? { orgId: row.orgId, keyId: row.id, scopes: row.scopes as Scope[] } : null;
+  const caller = row ? { orgId: row.orgId, actor: `key:${row.id}`, scopes: row.scopes as Scope[] } : null;
   if (keyCache.size > 10_000) keyCache.clear();
   keyCache.set(hash, { caller, expires: now + KEY_CACHE_TTL_MS });
   return caller;
@@ -77,24 +82,36 @@ export function hasScope(caller: Caller, scope: Scope): boolean {
 }
 
 /**
- * Authenticates `Authorization: Bearer fb_…`, or `?token=` where a header cannot be set
- * (browsers cannot add headers to a WebSocket handshake).
+ * Viewer tokens act in their org with the `read` scope, narrowed by role to the boards the role
+ * covers (see board-access.ts); an `admin` token may also configure the org.
+ */
+function callerForClaims(claims: ViewerClaims): Caller {
+  return { orgId: claims.org, actor: `token:${claims.jti}`, scopes: claims.role === "admin" ? ["admin"] : ["read"], token: claims };
+}
+
+/**
+ * Authenticates `Authorization: Bearer <API key or viewer token>`, or `?token=` where a header
+ * cannot be set (browsers cannot add headers to a WebSocket handshake).
  */
 export async function authenticate(c: Context<AppEnv>, scope: Scope, options: { allowQueryToken?: boolean } = {}): Promise<Caller> {
   const header = c.req.header("authorization");
   const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? (options.allowQueryToken ? c.req.query("token") : undefined);
   const where = header ? "header/authorization" : "query/token";
   if (!token) {
-    throw new ProblemError(401, "Unauthorized", "Send an API key as `Authorization: Bearer fb_…`.", [
+    throw new ProblemError(401, "Unauthorized", "Send an API key or viewer token as `Authorization: Bearer …`.", [
       { path: "header/authorization", message: "missing" },
     ]);
   }
-  const caller = await callerForKey(c.env.DB, token);
+  const isJwt = looksLikeJwt(token);
+  const claims = isJwt ? await verifyViewerToken(c.env, token) : null;
+  const caller = claims ? callerForClaims(claims) : isJwt ? null : await callerForKey(c.env.DB, token);
   if (!caller) {
-    throw new ProblemError(401, "Unauthorized", "The API key is not valid or has been revoked.", [{ path: where, message: "invalid key" }]);
+    const what = isJwt ? "viewer token is forged, expired or revoked" : "API key is not valid or has been revoked";
+    throw new ProblemError(401, "Unauthorized", `The ${what}.`, [{ path: where, message: isJwt ? "invalid token" : "invalid key" }]);
   }
   if (!hasScope(caller, scope)) {
-    throw new ProblemError(403, "Forbidden", `This key lacks the '${scope}' scope.`, [{ path: where, message: `needs scope '${scope}'` }]);
+    const who = caller.token ? `A '${caller.token.role}' token` : "This key";
+    throw new ProblemError(403, "Forbidden", `${who} lacks the '${scope}' scope.`, [{ path: where, message: `needs scope '${scope}'` }]);
   }
   return caller;
 }

@@ -82,3 +82,8 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
 
 export const notFound = (what: string, id: string) =>
   new ProblemError(404, "Not found", `No ${what} '${id}' in this org.`, [{ path: "", message: `unknown ${what}` }]);
+
+/** Validates the query string; errors point at `query/<name>`. */
+export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
+  return parseWith(schema, c.req.query(), "query");
+}

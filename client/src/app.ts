@@ -1,8 +1,11 @@
 /**
- * The live board page: pick a board, watch it change. The read key comes from the URL fragment
- * (`#token=fb_…`, which browsers never send to a server) or from this browser's storage.
+ * The live board page: pick a board, watch it change. The credential (a viewer token from a link
+ * an admin issued, or a read API key) comes from the URL fragment (`#token=…`, which browsers never
+ * send to a server) or from this browser's storage. What a viewer sees is decided by the server;
+ * this page shows the rows it is sent and says which rule is in force.
  */
-import type { Board, BoardList, PeriodWindow, Row } from "../../protocol/index.ts";
+import type { Board, BoardList, Me, PeriodWindow, Row, Visibility } from "../../protocol/index.ts";
+import { api, ApiError, describeError, element, fillBoardSelect, h, setUpCredential, showText } from "./page.ts";
 import { type BoardConnection, type BoardState, type ConnectionStatus, connectBoard } from "./sdk.ts";
 
 const TOKEN_STORAGE_KEY = "floorboard.readKey";
@@ -18,24 +21,21 @@ const STATUS_TEXT: Record<ConnectionStatus, string> = {
   closed: "Closed",
 };
 
-function element<T extends HTMLElement>(id: string, type: new () => T): T {
-  const found = document.getElementById(id);
-  if (!(found instanceof type)) throw new Error(`#${id} is missing from index.html`);
-  return found;
-}
-
 const ui = {
   picker: element("picker", HTMLDivElement),
   select: element("board-select", HTMLSelectElement),
+  optOutField: element("opt-out-field", HTMLDivElement),
+  optOut: element("opt-out", HTMLInputElement),
   forgetKey: element("forget-key", HTMLButtonElement),
   notice: element("notice", HTMLParagraphElement),
   keyForm: element("key-form", HTMLFormElement),
-  tokenInput: element("token-input", HTMLInputElement),
   board: element("board", HTMLElement),
   title: element("board-title", HTMLHeadingElement),
   metric: element("board-metric", HTMLSpanElement),
   period: element("board-period", HTMLSpanElement),
   status: element("status", HTMLSpanElement),
+  modeNotice: element("mode-notice", HTMLParagraphElement),
+  table: element("board-table", HTMLTableElement),
   caption: element("board-caption", HTMLTableCaptionElement),
   scoreHeading: element("score-heading", HTMLTableCellElement),
   rows: element("rows", HTMLTableSectionElement),
@@ -49,79 +49,53 @@ const ui = {
 
 let connection: BoardConnection | null = null;
 
-void start();
+const credential = setUpCredential({
+  storageKey: TOKEN_STORAGE_KEY,
+  form: ui.keyForm,
+  heading: "Show a live board",
+  label: "Board link token or read API key",
+  hint: ["The part after ", h("code", {}, "#token="), " in the link your admin gave you, or an API key with the ", h("code", {}, "read"), " scope (it starts with ", h("code", {}, "fb_"), ")."],
+  submit: "Show boards",
+  forget: ui.forgetKey,
+  notice: ui.notice,
+  use: (token) => void showBoards(token),
+  drop: () => {
+    connection?.close();
+    connection = null;
+    ui.board.hidden = true;
+    ui.picker.hidden = true;
+    ui.optOutField.hidden = true;
+  },
+});
 
-async function start(): Promise<void> {
-  const token = takeTokenFromFragment() ?? localStorage.getItem(TOKEN_STORAGE_KEY);
-  ui.keyForm.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const entered = ui.tokenInput.value.trim();
-    if (!entered) return;
-    localStorage.setItem(TOKEN_STORAGE_KEY, entered);
-    ui.tokenInput.value = "";
-    void showBoards(entered);
-  });
-  ui.forgetKey.addEventListener("click", () => {
-    localStorage.removeItem(TOKEN_STORAGE_KEY);
-    askForKey();
-  });
-  if (token) await showBoards(token);
-  else askForKey();
-}
-
-/** Moves a key out of the address bar (and out of history and screenshots) into storage. */
-function takeTokenFromFragment(): string | null {
-  const token = new URLSearchParams(location.hash.slice(1)).get("token");
-  if (!token) return null;
-  localStorage.setItem(TOKEN_STORAGE_KEY, token);
-  history.replaceState(null, "", location.pathname + location.search);
-  return token;
-}
-
-function askForKey(message?: string): void {
-  connection?.close();
-  connection = null;
-  showNotice(message);
-  ui.board.hidden = true;
-  ui.picker.hidden = true;
-  ui.forgetKey.hidden = true;
-  ui.keyForm.hidden = false;
-  ui.tokenInput.focus();
-}
-
-function showNotice(message?: string): void {
-  ui.notice.textContent = message ?? "";
-  ui.notice.hidden = !message;
-}
+const showNotice = (message?: string) => showText(ui.notice, message);
 
 async function showBoards(token: string): Promise<void> {
-  ui.keyForm.hidden = true;
   showNotice();
   let boards: Board[];
   try {
-    const response = await fetch("/v1/boards", { headers: { authorization: `Bearer ${token}` } });
-    if (response.status === 401 || response.status === 403) {
-      localStorage.removeItem(TOKEN_STORAGE_KEY);
-      askForKey(`That key was refused (${response.status}). Paste a key with the read scope.`);
-      return;
-    }
-    if (!response.ok) throw new Error(`GET /v1/boards answered ${response.status}`);
-    boards = ((await response.json()) as BoardList).boards.filter((b) => b.active);
+    boards = (await api<BoardList>(token, "GET", "/v1/boards")).boards.filter((b) => b.active);
   } catch (error) {
-    ui.keyForm.hidden = false;
-    showNotice(`Could not load the boards: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof ApiError && error.refusedCredential) {
+      credential.ask(`That link or key was refused (${error.status}). Paste the token from your board link, or a read API key.`);
+    } else {
+      ui.keyForm.hidden = false;
+      showNotice(`Could not load the boards: ${describeError(error)}`);
+    }
     return;
   }
-  ui.forgetKey.hidden = false;
+  credential.accepted();
+  void showOptOut(token);
   if (boards.length === 0) {
-    showNotice("This organisation has no active boards yet.");
+    showNotice("There are no active boards for you to see yet.");
     return;
   }
 
-  fillBoardPicker(boards);
+  fillBoardSelect(ui.select, boards);
+  ui.picker.hidden = false;
   const requested = new URLSearchParams(location.search).get("board");
   const chosen = boards.find((b) => b.id === requested) ?? boards[0]!;
-  if (requested && chosen.id !== requested) showNotice(`No active board '${requested}'; showing ${chosen.name}.`);
+  if (requested && chosen.id !== requested) showNotice(`No active board '${requested}' for you; showing ${chosen.name}.`);
   ui.select.value = chosen.id;
   ui.select.onchange = () => {
     showNotice();
@@ -130,18 +104,32 @@ async function showBoards(token: string): Promise<void> {
   openBoard(chosen.id, token);
 }
 
-function fillBoardPicker(boards: readonly Board[]): void {
-  const byTeam = new Map<string, Board[]>();
-  for (const board of boards) byTeam.set(board.teamId, [...(byTeam.get(board.teamId) ?? []), board]);
-  ui.select.replaceChildren(
-    ...[...byTeam].map(([teamId, teamBoards]) => {
-      const group = document.createElement("optgroup");
-      group.label = teamId;
-      group.append(...teamBoards.map((b) => new Option(b.name, b.id)));
-      return group;
-    }),
-  );
-  ui.picker.hidden = false;
+/** An agent may hide their name from colleagues and wallboards; others have no such switch. */
+async function showOptOut(token: string): Promise<void> {
+  ui.optOutField.hidden = true;
+  let me: Me;
+  try {
+    me = await api<Me>(token, "GET", "/v1/me");
+  } catch {
+    return; // Not an agent's token, or the answer was lost: no switch either way.
+  }
+  if (me.role !== "agent" || !me.agent) return;
+  ui.optOut.checked = me.agent.optedOut;
+  ui.optOutField.hidden = false;
+  ui.optOut.onchange = async () => {
+    const wanted = ui.optOut.checked;
+    ui.optOut.disabled = true;
+    try {
+      const answer = await api<Me>(token, "PATCH", "/v1/me", { optedOut: wanted });
+      ui.optOut.checked = answer.agent?.optedOut ?? wanted;
+      announce(ui.optOut.checked ? "Your name is now hidden from colleagues." : "Your name is shown to colleagues again.");
+    } catch (error) {
+      ui.optOut.checked = !wanted;
+      showNotice(`Could not change whether your name is shown: ${describeError(error)}`);
+    } finally {
+      ui.optOut.disabled = false;
+    }
+  };
 }
 
 function openBoard(boardId: string, token: string): void {
@@ -171,14 +159,18 @@ function openBoard(boardId: string, token: string): void {
 // -----------------------------------------------------------------------------------------------
 // Rendering
 
-const rowElements = new Map<string, HTMLTableRowElement>();
+/** Rows are keyed by place, as the server's updates are: the row at a place may change hands. */
+const rowElements = new Map<number, HTMLTableRowElement>();
 const highlightTimers = new Map<HTMLTableRowElement, ReturnType<typeof setTimeout>>();
+/** The settings the rows on screen were chosen by: rows of other settings are a new view, not changes to point out. */
+let rowsShownUnder: Visibility | null = null;
 
 function resetBoardView(): void {
   rowElements.clear();
   for (const timer of highlightTimers.values()) clearTimeout(timer);
   highlightTimers.clear();
   pendingMoves.clear();
+  rowsShownUnder = null;
   ui.rows.replaceChildren();
   ui.title.textContent = "";
   ui.metric.textContent = "";
@@ -187,6 +179,8 @@ function resetBoardView(): void {
   ui.total.textContent = "";
   ui.seq.textContent = "–";
   ui.empty.hidden = true;
+  ui.table.hidden = false;
+  showText(ui.modeNotice);
   renderStatus("connecting");
 }
 
@@ -214,64 +208,100 @@ function renderBoard(state: BoardState, previous: BoardState): void {
     ui.period.textContent = describePeriod(state.period, header.timeZone);
     ui.period.title = exactPeriod(state.period, header.timeZone);
   }
-  ui.total.textContent = state.total === 1 ? "1 agent" : `${state.total} agents`;
+  ui.total.textContent = state.total === null ? "" : state.total === 1 ? "1 agent" : `${state.total} agents`;
   ui.seq.textContent = state.seq === null ? "–" : String(state.seq);
-  ui.empty.hidden = state.rows.length > 0;
 
-  // A new period resets the board: nothing "changed", everything started over.
-  const comparable = previous.header !== null && previous.period?.start === state.period?.start;
+  const rule = describeView(state);
+  showText(ui.modeNotice, rule?.text);
+  ui.table.hidden = rule?.nothingToShow === true;
+  ui.table.classList.toggle("no-scores", !state.rows.some((row) => row.score !== undefined));
+  showText(ui.empty, state.rows.length > 0 || rule?.nothingToShow ? undefined : state.view === "agent" && isPersonal(state.visibility) ? "You have no score yet this period." : "No scores yet this period.");
+
+  if (previous.visibility && !sameVisibility(previous.visibility, state.visibility)) {
+    // Moves noted under the old settings may name agents the new ones hide.
+    pendingMoves.clear();
+    announce(rule ? `What this board shows has changed. ${rule.text}` : "");
+  }
   if (previous.period && state.period && previous.period.start !== state.period.start) {
     announce(`A new ${state.period.kind} has begun; the board starts again.`);
   }
-  const before = new Map(previous.rows.map((row) => [row.agent.id, row]));
-  const present = new Set<string>();
+  if (state.rows === previous.rows) return; // A settings frame: the new view's snapshot follows.
+  // A new period resets the board, and new settings show another view: nothing "changed".
+  const comparable = previous.period?.start === state.period?.start && sameVisibility(rowsShownUnder, state.visibility);
+  rowsShownUnder = state.visibility;
+  renderRows(state, previous, comparable, unit);
+}
+
+function renderRows(state: BoardState, previous: BoardState, comparable: boolean, unit: string): void {
+  const before = new Map(previous.rows.map((row) => [row.place, row]));
+  const rankBefore = new Map(previous.rows.flatMap((row) => (row.agent ? [[row.agent.id, row.rank] as const] : [])));
+  const present = new Set<number>();
   state.rows.forEach((row, index) => {
-    present.add(row.agent.id);
-    const tr = rowElements.get(row.agent.id) ?? createRow(row.agent.id);
+    present.add(row.place);
+    const tr = rowElements.get(row.place) ?? createRow(row.place);
     fillRow(tr, row, unit);
+    // Places the viewer may not see lie between these rows (e.g. the top 3, then "me" at 7).
+    tr.classList.toggle("gap", index > 0 && state.rows[index - 1]!.place !== row.place - 1);
     if (ui.rows.children[index] !== tr) ui.rows.insertBefore(tr, ui.rows.children[index] ?? null);
-    const old = before.get(row.agent.id);
-    if (comparable && (!old || old.score !== row.score || old.rank !== row.rank)) {
-      highlight(tr);
-      if (old?.rank !== row.rank) noteMove(row, old?.rank);
-    }
+    if (!comparable) return;
+    const old = before.get(row.place);
+    if (!old || old.label !== row.label || old.score !== row.score || old.rank !== row.rank) highlight(tr);
+    // Only named agents can be said to have moved: an anonymous label belongs to its place.
+    if (!row.agent) return;
+    const from = rankBefore.get(row.agent.id);
+    if (from !== row.rank) noteMove(row.agent.id, row.me ? "You" : row.label, from, row.rank);
   });
-  for (const [agentId, tr] of rowElements) {
-    if (present.has(agentId)) continue;
+  for (const [place, tr] of rowElements) {
+    if (present.has(place)) continue;
     tr.remove();
-    rowElements.delete(agentId);
+    rowElements.delete(place);
   }
 }
 
-function createRow(agentId: string): HTMLTableRowElement {
+function createRow(place: number): HTMLTableRowElement {
   const tr = document.createElement("tr");
   tr.dataset["testid"] = "row";
-  tr.dataset["agentId"] = agentId;
-  const place = document.createElement("td");
-  place.className = "num place";
+  const placeCell = document.createElement("td");
+  placeCell.className = "num place";
   const rank = document.createElement("td");
   rank.className = "num";
   const name = document.createElement("th");
   name.scope = "row";
   name.className = "name";
+  const label = document.createElement("span");
+  const tag = document.createElement("span");
+  tag.className = "tag";
+  name.append(label, tag);
   const score = document.createElement("td");
   score.className = "num score";
   score.dataset["testid"] = "score";
-  tr.append(place, rank, name, score);
-  rowElements.set(agentId, tr);
+  tr.append(placeCell, rank, name, score);
+  rowElements.set(place, tr);
   return tr;
 }
 
 function fillRow(tr: HTMLTableRowElement, row: Row, unit: string): void {
-  // Raw values for tests and tooling; the cells show them formatted.
-  tr.dataset["place"] = String(row.place);
-  tr.dataset["rank"] = String(row.rank);
-  tr.dataset["score"] = String(row.score);
+  // Raw values for tests and tooling; the cells show them formatted. Who a row is, and its score,
+  // are only there when the server sent them.
+  const data = tr.dataset;
+  data["place"] = String(row.place);
+  data["rank"] = String(row.rank);
+  data["label"] = row.label;
+  setData(data, "score", row.score === undefined ? undefined : String(row.score));
+  setData(data, "agentId", row.agent?.id);
+  setData(data, "me", row.me ? "true" : undefined);
   const [place, rank, name, score] = tr.children;
   setText(place, String(row.place));
   setText(rank, String(row.rank));
-  setText(name, row.agent.name);
-  setText(score, formatScore(row.score, unit));
+  setText(name?.firstElementChild ?? undefined, row.label);
+  const tag = name?.lastElementChild;
+  if (tag instanceof HTMLElement) showText(tag, row.me ? "You" : row.optedOut ? "Not named to colleagues" : undefined);
+  setText(score, row.score === undefined ? "" : formatScore(row.score, unit));
+}
+
+function setData(data: DOMStringMap, key: string, value: string | undefined): void {
+  if (value === undefined) delete data[key];
+  else data[key] = value;
 }
 
 function setText(node: Element | undefined, text: string): void {
@@ -294,14 +324,46 @@ function highlight(tr: HTMLTableRowElement): void {
 }
 
 // -----------------------------------------------------------------------------------------------
+// The rule in force, in words, for agents and wallboards (leads, managers and admins see it all)
+
+const isPersonal = (visibility: Visibility | null) => visibility?.mode === "me_and_neighbours" || visibility?.mode === "only_me";
+
+function describeView(state: BoardState): { text: string; nothingToShow: boolean } | null {
+  const visibility = state.visibility;
+  if (!visibility || state.view === null || state.view === "full") return null;
+  const agent = state.view === "agent";
+  const { mode, n, k, showScores, anonymise } = visibility;
+  if (mode === "hidden") return { text: "This board is hidden by your admin.", nothingToShow: true };
+  if (!agent && isPersonal(visibility)) {
+    return { text: "On this board each agent sees only their own part of it, so a wallboard has nothing to show.", nothingToShow: true };
+  }
+  const top = n === 1 ? "the leader" : `the top ${n}`;
+  const shown = {
+    everyone: "Showing everyone on the board.",
+    top_n: `Showing ${top}.`,
+    top_n_and_me: agent ? `Showing ${top} and you.` : `Showing ${top}.`,
+    me_and_neighbours: k === 0 ? "Showing only you." : `Showing you and ${k === 1 ? "the place" : `${k} places`} either side of you.`,
+    only_me: "Showing only you.",
+  }[mode];
+  const notes = [shown];
+  if (anonymise && mode !== "only_me") notes.push("Other agents are not named.");
+  if (!showScores) notes.push(agent ? "Only your own score is shown." : "Scores are hidden.");
+  return { text: notes.join(" "), nothingToShow: false };
+}
+
+function sameVisibility(a: Visibility | null, b: Visibility | null): boolean {
+  return a !== null && b !== null && a.mode === b.mode && a.n === b.n && a.k === b.k && a.showScores === b.showScores && a.anonymise === b.anonymise;
+}
+
+// -----------------------------------------------------------------------------------------------
 // Announcements for screen readers: rank changes, batched so a busy floor does not drown them.
 
 const pendingMoves = new Map<string, { name: string; from: number | undefined; to: number }>();
 let announceTimer: ReturnType<typeof setTimeout> | undefined;
 
-function noteMove(row: Row, from: number | undefined): void {
-  const pending = pendingMoves.get(row.agent.id);
-  pendingMoves.set(row.agent.id, { name: row.agent.name, from: pending ? pending.from : from, to: row.rank });
+function noteMove(agentId: string, name: string, from: number | undefined, to: number): void {
+  const pending = pendingMoves.get(agentId);
+  pendingMoves.set(agentId, { name, from: pending ? pending.from : from, to });
   announceTimer ??= setTimeout(flushMoves, ANNOUNCE_INTERVAL_MS);
 }
 
@@ -371,3 +433,7 @@ function exactPeriod(period: PeriodWindow, timeZone: string): string {
   const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone });
   return format.formatRange(new Date(period.start), new Date(period.end));
 }
+
+// Last, once every binding above exists: the bundle turns top-level constants into `var`s, so one
+// read too early would be undefined rather than an error.
+credential.begin();

@@ -5,7 +5,7 @@
  * Only types come from the protocol: importing its values would bundle zod into every page.
  */
 import ReconnectingWebSocket from "partysocket/ws";
-import type { BoardHeader, ClientFrame, PING_TEXT, PeriodWindow, Row, ServerFrame } from "../../protocol/index.ts";
+import type { BoardHeader, ClientFrame, PING_TEXT, PeriodWindow, Row, ServerFrame, ViewKind, Visibility } from "../../protocol/index.ts";
 
 export type ConnectionStatus = "connecting" | "live" | "reconnecting" | "closed";
 
@@ -15,10 +15,16 @@ export interface BoardState {
   /** Null until the first snapshot. */
   readonly header: BoardHeader | null;
   readonly period: PeriodWindow | null;
-  /** In board order (by `place`). */
+  /** `full` for leads, managers, admins and API keys; `agent` and `display` see the board through `visibility`. */
+  readonly view: ViewKind | null;
+  /** The board's visibility settings in force; a `settings` frame changes them before the snapshot that follows. */
+  readonly visibility: Visibility | null;
+  /** The rows this viewer may see, in board order; `place` is unique and is what updates are keyed by. */
   readonly rows: readonly Row[];
-  /** Agents on the board; the rows may be fewer once visibility rules apply. */
-  readonly total: number;
+  /** The viewer's own row when it is among `rows` (agents only). */
+  readonly me: Row | null;
+  /** Agents ranked on the board (the rows may be fewer once visibility rules apply); null when the board is hidden. */
+  readonly total: number | null;
   /** Sequence number of the last frame applied; null before the first snapshot. */
   readonly seq: number | null;
 }
@@ -27,7 +33,7 @@ export interface ConnectBoardOptions {
   /** The Worker's origin, e.g. `location.origin`. */
   baseUrl: string;
   boardId: string;
-  /** An API key with the `read` scope. */
+  /** A viewer token, or an API key with the `read` scope. */
   token: string;
   onChange?: (state: BoardState, previous: BoardState) => void;
   /** `detail` says why a connection closed for good (e.g. the board was deactivated). */
@@ -52,8 +58,9 @@ const RECONNECT_GROWTH = 2;
 /** A resync that brings no snapshot (the answer was lost too) falls back to a fresh connection. */
 const RESYNC_TIMEOUT_MS = 10_000;
 /**
- * Close codes after which reconnecting cannot help: 4000 + HTTP status for a refused key (4401),
- * a key without the scope (4403), or a board that does not exist or was deactivated (4404).
+ * Close codes after which reconnecting cannot help: 4000 + HTTP status for a refused or revoked
+ * credential (4401), one that may not see the board (4403), or a board that does not exist or was
+ * deactivated (4404).
  */
 const TERMINAL_CLOSE_CODES = new Set([4401, 4403, 4404]);
 
@@ -65,7 +72,7 @@ export function connectBoard(options: ConnectBoardOptions): BoardConnection {
   const { boardId, onChange, onStatus } = options;
   const url = liveUrl(options.baseUrl, boardId, options.token);
 
-  let state: BoardState = { boardId, header: null, period: null, rows: [], total: 0, seq: null };
+  let state: BoardState = { boardId, header: null, period: null, view: null, visibility: null, rows: [], me: null, total: null, seq: null };
   let status: ConnectionStatus = "connecting";
   let closed = false;
   /** The server's reason, from the error frame that precedes a terminal close. */
@@ -73,7 +80,7 @@ export function connectBoard(options: ConnectBoardOptions): BoardConnection {
   let resyncs = 0;
   let reconnects = 0;
   let everLive = false;
-  /** Updates are meaningless until a snapshot gives them a baseline (after connect, period or resync). */
+  /** Updates are meaningless until a snapshot gives them a baseline (after connect, period, settings or resync). */
   let awaitingSnapshot = true;
   let resyncRequested = false;
   let resyncTimer: ReturnType<typeof setTimeout> | undefined;
@@ -148,7 +155,8 @@ export function connectBoard(options: ConnectBoardOptions): BoardConnection {
           everLive = true;
           setStatus("live");
         }
-        commit({ boardId, header: frame.header, period: frame.period, rows: byPlace(frame.rows), total: frame.total, seq: frame.seq });
+        const { header, period, view, visibility, total, seq } = frame;
+        commit({ boardId, header, period, view, visibility, ...withRows(frame.rows), total, seq });
         return;
       }
       case "update": {
@@ -157,21 +165,29 @@ export function connectBoard(options: ConnectBoardOptions): BoardConnection {
           requestResync();
           return;
         }
-        const rows = new Map(state.rows.map((row) => [row.agent.id, row]));
-        for (const id of frame.removed) rows.delete(id);
-        for (const row of frame.changed) rows.set(row.agent.id, row);
-        commit({ ...state, period: frame.period, rows: byPlace([...rows.values()]), total: frame.total, seq: frame.seq });
+        const rows = new Map(state.rows.map((row) => [row.place, row]));
+        for (const place of frame.removed) rows.delete(place);
+        for (const row of frame.changed) rows.set(row.place, row);
+        commit({ ...state, period: frame.period, ...withRows([...rows.values()]), total: frame.total, seq: frame.seq });
+        return;
+      }
+      case "settings": {
+        if (frame.board !== boardId || state.seq === null) return;
+        // The rows stay until the snapshot of the new view, which the server sends next (seq + 1),
+        // so the board does not blink empty; the notice of the mode in force changes at once.
+        awaitingSnapshot = true;
+        commit({ ...state, visibility: frame.visibility, seq: frame.seq });
         return;
       }
       case "period": {
         if (frame.board !== boardId || state.seq === null) return;
         // The old standings belong to the closed period; the server sends the new period's snapshot next.
         awaitingSnapshot = true;
-        commit({ ...state, period: frame.period, rows: [], total: 0, seq: frame.seq });
+        commit({ ...state, period: frame.period, rows: [], me: null, total: state.total === null ? null : 0, seq: frame.seq });
         return;
       }
       case "error":
-        if (frame.code === "board_removed") shutDown(frame.message);
+        if (frame.code === "board_removed" || frame.code === "token_revoked") shutDown(frame.message);
         else refusal = frame.message;
         return;
       case "pong":
@@ -238,7 +254,7 @@ function backoffDelay(attempt: number): number {
   return Math.min(MAX_RECONNECT_DELAY_MS, MIN_RECONNECT_DELAY_MS * RECONNECT_GROWTH ** (attempt - 1));
 }
 
-const FRAME_TYPES: ReadonlySet<string> = new Set<ServerFrame["type"]>(["snapshot", "update", "period", "error", "pong"]);
+const FRAME_TYPES: ReadonlySet<string> = new Set<ServerFrame["type"]>(["snapshot", "update", "settings", "period", "error", "pong"]);
 
 /** Frames come from our own Worker, which builds them from the protocol's schemas; check only the tag. */
 function parseFrame(data: unknown): ServerFrame | null {
@@ -254,8 +270,10 @@ function parseFrame(data: unknown): ServerFrame | null {
   return null;
 }
 
-function byPlace(rows: readonly Row[]): Row[] {
-  return [...rows].sort((a, b) => a.place - b.place);
+/** The rows in board order, and the viewer's own among them. */
+function withRows(rows: readonly Row[]): { rows: Row[]; me: Row | null } {
+  const sorted = [...rows].sort((a, b) => a.place - b.place);
+  return { rows: sorted, me: sorted.find((row) => row.me) ?? null };
 }
 
 function sleep(ms: number): Promise<void> {

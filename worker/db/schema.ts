@@ -4,17 +4,22 @@
  * Instants are integer milliseconds since the epoch.
  */
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { Role, VisibilityOverrides } from "../../protocol/index.ts";
 
 const timestamps = {
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 };
 const active = integer("active", { mode: "boolean" }).notNull().default(true);
+/** Visibility settings a board or org sets itself (a JSON object; absent fields are inherited). */
+const visibility = text("visibility", { mode: "json" }).$type<VisibilityOverrides>().notNull().default({});
 
 export const orgs = sqliteTable("orgs", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   timeZone: text("time_zone").notNull(),
+  /** The defaults for the org's boards. */
+  visibility,
   ...timestamps,
 });
 
@@ -67,6 +72,8 @@ export const agents = sqliteTable(
     id: text("id").notNull(),
     name: text("name").notNull(),
     teamId: text("team_id").notNull(),
+    /** The agent asked not to be named to colleagues and wallboards; set only with their own token. */
+    optedOut: integer("opted_out", { mode: "boolean" }).notNull().default(false),
     active,
     ...timestamps,
   },
@@ -109,6 +116,7 @@ export const boards = sqliteTable(
     teamId: text("team_id").notNull(),
     metricKey: text("metric_key").notNull(),
     period: text("period", { enum: ["day", "week", "month"] }).notNull(),
+    visibility,
     active,
     ...timestamps,
   },
@@ -135,3 +143,44 @@ export const scoreEvents = sqliteTable(
   ],
 );
 
+
+/**
+ * Every viewer token issued, so that any can be revoked (a wallboard's lives for months) and the
+ * org can see who holds which. The token itself is not stored: it is signed, and its id is `jti`.
+ */
+export const viewerTokens = sqliteTable(
+  "viewer_tokens",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id),
+    role: text("role").$type<Role>().notNull(),
+    name: text("name"),
+    agentId: text("agent_id"),
+    teamIds: text("team_ids", { mode: "json" }).$type<string[]>().notNull(),
+    departmentIds: text("department_ids", { mode: "json" }).$type<string[]>().notNull(),
+    boardIds: text("board_ids", { mode: "json" }).$type<string[]>().notNull(),
+    /** Who issued it: `key:<id>` or `token:<id>`. */
+    issuedBy: text("issued_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("viewer_tokens_org").on(t.orgId, t.createdAt)],
+);
+
+/** Who changed a privacy setting, when, from what to what. Rows are only ever added. */
+export const settingsAudit = sqliteTable(
+  "settings_audit",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    orgId: text("org_id").notNull().references(() => orgs.id),
+    at: integer("at").notNull(),
+    /** `key:<id>` or `token:<id>` (with the role and agent the token was issued for). */
+    actor: text("actor").notNull(),
+    /** `board:<id>`, `org`, or `agent:<id>`. */
+    target: text("target").notNull(),
+    before: text("before", { mode: "json" }).notNull(),
+    after: text("after", { mode: "json" }).notNull(),
+  },
+  (t) => [index("settings_audit_target").on(t.orgId, t.target, t.at)],
+);

@@ -2,24 +2,27 @@
 import { and, asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
-import { type Board, BoardCreate, BoardPatch, type ErrorFrame } from "../../protocol/index.ts";
-import type { Viewer } from "../../durable-objects/projection.ts";
+import { type Board, BoardCreate, BoardPatch, effectiveVisibility, type ErrorFrame, type VisibilityOverrides } from "../../protocol/index.ts";
+import type { ConnectRequest } from "../../durable-objects/team-board.ts";
 import { type AppEnv, authenticate, type Caller, randomId, requireScope } from "../auth.ts";
+import { viewerForBoard, visibleBoards } from "../board-access.ts";
 import { deactivateInOrg, findInOrg, inOrg } from "../db/org-rows.ts";
 import { boards, metrics, teams } from "../db/schema.ts";
 import { notFound, ProblemError, readJson } from "../problem.ts";
 import { refreshTeams, teamBoard } from "../team-boards.ts";
+import { orgVisibility } from "./visibility.ts";
 
 export const boardRoutes = new Hono<AppEnv>();
 
 type BoardRow = typeof boards.$inferSelect;
-const boardJson = (r: BoardRow): Board => ({
+const boardJson = (r: BoardRow, org: VisibilityOverrides): Board => ({
   id: r.id,
   name: r.name,
   teamId: r.teamId,
   metric: r.metricKey,
   period: r.period,
   active: r.active,
+  visibility: effectiveVisibility(org, r.visibility),
   createdAt: new Date(r.createdAt).toISOString(),
   updatedAt: new Date(r.updatedAt).toISOString(),
 });
@@ -36,16 +39,20 @@ async function activeMetric(env: Env, orgId: string, key: string) {
   return row;
 }
 
-const viewerOf = (caller: Caller): Viewer => ({ kind: "key", keyId: caller.keyId });
-
+/** The boards this caller may see (a viewer token sees those of its teams, departments or wallboard). */
 boardRoutes.get("/boards", requireScope("read"), async (c) => {
   const teamId = c.req.query("teamId");
-  const rows = await drizzle(c.env.DB)
-    .select()
-    .from(boards)
-    .where(and(eq(boards.orgId, c.var.caller.orgId), teamId ? eq(boards.teamId, teamId) : undefined))
-    .orderBy(asc(boards.teamId), asc(boards.id));
-  return c.json({ boards: rows.map(boardJson) });
+  const { orgId } = c.var.caller;
+  const [org, rows] = await Promise.all([
+    orgVisibility(c.env.DB, orgId),
+    drizzle(c.env.DB)
+      .select()
+      .from(boards)
+      .where(and(eq(boards.orgId, orgId), teamId ? eq(boards.teamId, teamId) : undefined))
+      .orderBy(asc(boards.teamId), asc(boards.id)),
+  ]);
+  const visible = await visibleBoards(c.env.DB, c.var.caller, rows);
+  return c.json({ boards: visible.map((r) => boardJson(r, org)) });
 });
 
 boardRoutes.post("/boards", requireScope("admin"), async (c) => {
@@ -78,7 +85,7 @@ boardRoutes.post("/boards", requireScope("admin"), async (c) => {
     .returning();
   if (!row) throw new ProblemError(409, "Conflict", `A board with id '${id}' already exists.`, [{ path: "/id", message: "already exists" }]);
   await refreshTeams(c.env, orgId, [row.teamId]);
-  return c.json(boardJson(row), 201);
+  return c.json(boardJson(row, await orgVisibility(c.env.DB, orgId)), 201);
 });
 
 boardRoutes.patch("/boards/:id", requireScope("admin"), async (c) => {
@@ -93,24 +100,25 @@ boardRoutes.patch("/boards/:id", requireScope("admin"), async (c) => {
     .returning();
   if (!row) throw notFound("board", c.req.param("id"));
   await refreshTeams(c.env, orgId, [row.teamId]);
-  return c.json(boardJson(row));
+  return c.json(boardJson(row, await orgVisibility(c.env.DB, orgId)));
 });
 
 boardRoutes.delete("/boards/:id", requireScope("admin"), async (c) => {
   const orgId = c.var.caller.orgId;
   const row = await deactivateInOrg(drizzle(c.env.DB), boards, "board", orgId, c.req.param("id"));
   await refreshTeams(c.env, orgId, [row.teamId]);
-  return c.json(boardJson(row));
+  return c.json(boardJson(row, await orgVisibility(c.env.DB, orgId)));
 });
 
 /** The board's configuration and its current standings, as this caller may see them. */
 boardRoutes.get("/boards/:id", requireScope("read"), async (c) => {
   const { orgId } = c.var.caller;
-  const row = await findInOrg(drizzle(c.env.DB), boards, "board", orgId, c.req.param("id"));
-  if (!row.active) return c.json({ board: boardJson(row), snapshot: null });
-  const snapshot = await teamBoard(c.env, orgId, row.teamId).snapshot({ orgId, teamId: row.teamId }, row.id, viewerOf(c.var.caller));
+  const [org, row] = await Promise.all([orgVisibility(c.env.DB, orgId), findInOrg(drizzle(c.env.DB), boards, "board", orgId, c.req.param("id"))]);
+  const viewer = await viewerForBoard(c.env.DB, c.var.caller, row);
+  if (!row.active) return c.json({ board: boardJson(row, org), snapshot: null });
+  const snapshot = await teamBoard(c.env, orgId, row.teamId).snapshot({ orgId, teamId: row.teamId }, row.id, viewer);
   if (!snapshot) throw notFound("board", row.id);
-  return c.json({ board: boardJson(row), snapshot });
+  return c.json({ board: boardJson(row, org), snapshot });
 });
 
 /**
@@ -121,19 +129,20 @@ boardRoutes.get("/boards/:id/live", async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new ProblemError(426, "Upgrade required", "Open this URL as a WebSocket.", [{ path: "header/upgrade", message: "expected 'websocket'" }]);
   }
-  let caller: Caller;
-  let row: BoardRow;
+  let connect: ConnectRequest;
   try {
-    caller = await authenticate(c, "read", { allowQueryToken: true });
-    row = await findInOrg(drizzle(c.env.DB), boards, "board", caller.orgId, c.req.param("id"));
+    const caller: Caller = await authenticate(c, "read", { allowQueryToken: true });
+    const row = await findInOrg(drizzle(c.env.DB), boards, "board", caller.orgId, c.req.param("id"));
+    const viewer = await viewerForBoard(c.env.DB, caller, row);
     if (!row.active) throw notFound("active board", row.id);
+    connect = { orgId: caller.orgId, teamId: row.teamId, boardId: row.id, viewer, ...(caller.token ? { tokenId: caller.token.jti } : {}) };
   } catch (error) {
     if (error instanceof ProblemError) return refuseSocket(error);
     throw error;
   }
   const headers = new Headers({ upgrade: "websocket" });
-  headers.set("x-floorboard-connect", JSON.stringify({ orgId: caller.orgId, teamId: row.teamId, boardId: row.id, viewer: viewerOf(caller) }));
-  return teamBoard(c.env, caller.orgId, row.teamId).fetch("https://team-board/connect", { headers });
+  headers.set("x-floorboard-connect", JSON.stringify(connect));
+  return teamBoard(c.env, connect.orgId, connect.teamId).fetch("https://team-board/connect", { headers });
 });
 
 const REFUSAL_CODES: Partial<Record<number, ErrorFrame["code"]>> = { 401: "unauthorized", 403: "forbidden", 404: "not_found" };

@@ -181,6 +181,8 @@ const agentJson = (r: AgentRow, externalIds: Record<string, string> = {}) => ({
   name: r.name,
   teamId: r.teamId,
   externalIds,
+  /** The agent asked not to be named to colleagues (they set this with their own token). */
+  optedOut: r.optedOut,
   active: r.active,
   ...stamps(r),
 });
@@ -290,10 +292,10 @@ async function upsertAgents(env: Env, orgId: string, input: AgentInput[], mode: 
   const links = input.flatMap((a) =>
     Object.entries(a.externalIds ?? {}).map(([platform, externalId]) => ({ orgId, platform, externalId, agentId: a.id })),
   );
-  // D1 allows 100 bound parameters per statement: 7 columns -> 14 rows, 4 columns -> 25 rows.
+  // D1 allows 100 bound parameters per statement: 8 columns -> 12 rows, 4 columns -> 25 rows.
   const statements = [
     ...chunk(ids, 90).map((part) => db.delete(agentExternalIds).where(and(eq(agentExternalIds.orgId, orgId), inArray(agentExternalIds.agentId, part)))),
-    ...chunk(rows, 14).map((part) =>
+    ...chunk(rows, 12).map((part) =>
       db
         .insert(agents)
         .values(part)
@@ -309,7 +311,7 @@ async function upsertAgents(env: Env, orgId: string, input: AgentInput[], mode: 
   const touched = new Set(input.map((a) => a.teamId));
   for (const r of existing.values()) touched.add(r.teamId);
   await refreshTeams(env, orgId, touched);
-  return rows.map((r) => agentJson(r, input[seen.get(r.id)!]!.externalIds ?? {}));
+  return rows.map((r) => agentJson({ ...r, optedOut: existing.get(r.id)?.optedOut ?? false }, input[seen.get(r.id)!]!.externalIds ?? {}));
 }
 
 function chunk<T>(items: T[], size: number): T[][] {
