@@ -7,7 +7,11 @@
 //      closed loop with bounded concurrency, bounded time;
 //   2. live: N WebSocket viewers on the board (held by worker threads), events posted at a fixed
 //      rate, latency from posting an event to the LAST viewer receiving a frame that shows it;
-//   3. workerd memory (RSS) and CPU (whole process and busiest thread) per phase.
+//   3. views: how the cost grows with viewers and with distinct views. On a fresh Worker per case,
+//      a team of BENCH_VIEWS_AGENTS agents whose board shows the top 3 and "me" (top_n_and_me, n = 3),
+//      watched by wallboards (one shared view), by agents with their own tokens (one view each), or
+//      by agents under `everyone` (one full-size view each), at the same event rate;
+//   4. workerd memory (RSS) and CPU (whole process and busiest thread) per phase.
 // Prints a table and writes bench/results/latest.md. Traffic goes to 127.0.0.1 only; the worker
 // is always stopped at the end (also on error and SIGINT/SIGTERM).
 //
@@ -24,7 +28,11 @@
 //   BENCH_PERF=0                    1 = `perf record` workerd during each phase (bench/results/perf-*)
 //   BENCH_QUIET_CORES=0.15  BENCH_QUIET_MAX_SECONDS=60  before each phase, wait (bounded) until other
 //                                   processes on the machine use less than this share of a core
-//   BENCH_KEEP_STATE=0  BENCH_MAX_SECONDS=900
+//   BENCH_VIEWS="display,agent,everyone"  the view cases of phase 3, each on a fresh Worker ("" = none)
+//   BENCH_VIEWS_LIVE="250:500,1000:500"    their stages, viewers:events_per_second
+//   BENCH_VIEWS_AGENTS=1000  BENCH_VIEWS_SECONDS=10  BENCH_VIEWER_THREADS_VIEWS=1
+//   BENCH_KEEP_STATE=0  BENCH_MAX_SECONDS=1200
+// Only the views series:  BENCH_SKIP_INGEST=1 BENCH_LIVE= BENCH_LIVE_DEFLATE= npm run bench
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -32,7 +40,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { type DemoOrg, seedDemo } from "../scripts/demo.ts";
+import type { SnapshotFrame, VisibilityMode } from "../protocol/index.ts";
+import { type DemoOrg, mintToken, seedDemo } from "../scripts/demo.ts";
 import { type LocalWorker, startLocalWorker } from "../scripts/local-worker.ts";
 import { EventPoster, eventsBody } from "./lib/http.ts";
 import {
@@ -49,7 +58,7 @@ import {
   type WorkerdProcess,
 } from "./lib/proc.ts";
 import { fmtInt, fmtMiB, fmtMs, fmtPct, nowMs, sleep, summary } from "./lib/stats.ts";
-import type { ViewerCommand, ViewerInit, ViewerReply, WindowResult } from "./viewer-protocol.ts";
+import type { ViewerCommand, ViewerInit, ViewerReply, ViewerTarget, WindowResult } from "./viewer-protocol.ts";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.join(BENCH_DIR, "results");
@@ -70,6 +79,23 @@ function parseStages(spec: string, name: string): { viewers: number; rate: numbe
       return { viewers, rate };
     })
     .sort((a, b) => a.viewers - b.viewers);
+}
+
+/** Phase 3's cases: who watches the team's board, and the board's visibility mode. */
+const VIEW_CASES = {
+  display: { role: "display", mode: "top_n_and_me", title: "wallboards (display tokens), top_n_and_me n=3", others: "" },
+  agent: { role: "agent", mode: "top_n_and_me", title: "agents (own tokens), top_n_and_me n=3", others: "own row → that agent" },
+  everyone: { role: "agent", mode: "everyone", title: "agents (own tokens), everyone", others: "other rows → last viewer" },
+} as const satisfies Record<string, { role: "display" | "agent"; mode: VisibilityMode; title: string; others: string }>;
+type ViewCase = keyof typeof VIEW_CASES;
+function parseViewCases(spec: string): ViewCase[] {
+  return spec
+    .split(",")
+    .filter(Boolean)
+    .map((name) => {
+      if (!(name in VIEW_CASES)) throw new Error(`BENCH_VIEWS entries are ${Object.keys(VIEW_CASES).join("|")}, not '${name}'`);
+      return name as ViewCase;
+    });
 }
 
 const CONFIG = {
@@ -101,8 +127,13 @@ const CONFIG = {
   quietMaxSeconds: env("BENCH_QUIET_MAX_SECONDS", 60),
   /** Live stages post one request every this many ms carrying the events due (0 = one request per event). */
   liveBatchMs: env("BENCH_LIVE_BATCH_MS", 20),
+  views: parseViewCases(process.env.BENCH_VIEWS ?? "display,agent,everyone"),
+  viewsLive: parseStages(process.env.BENCH_VIEWS_LIVE ?? "250:500,1000:500", "BENCH_VIEWS_LIVE"),
+  viewsAgents: env("BENCH_VIEWS_AGENTS", 1000),
+  viewsSeconds: env("BENCH_VIEWS_SECONDS", 10),
+  viewerThreadsViews: Math.max(1, env("BENCH_VIEWER_THREADS_VIEWS", 1)),
   drainMaxSeconds: 10,
-  maxSeconds: env("BENCH_MAX_SECONDS", 900),
+  maxSeconds: env("BENCH_MAX_SECONDS", 1200),
   /** Keep the temporary state directory (D1 and DO SQLite files) for inspection. */
   keepState: env("BENCH_KEEP_STATE", 0) !== 0,
 };
@@ -431,7 +462,11 @@ class ViewerThread {
 }
 
 interface LiveResult {
+  /** The audience's name: "" for the read-key series, else the view case (phase 3). */
+  name: string;
   viewers: number;
+  /** Distinct views among the viewers: how many projections the board makes per tick. */
+  distinctViews: number;
   /** Viewers offered permessage-deflate (and workerd accepted it). */
   deflate: boolean;
   viewersOpen: number;
@@ -449,10 +484,17 @@ interface LiveResult {
   postFailures: Map<string, number>;
   scheduleSlipMaxMs: number;
   ack: ReturnType<typeof summary>;
-  /** Events posted after the warm-up; `toLastAll` includes the warm-up's. */
+  /**
+   * Events posted after the warm-up, each timed to the last viewer that may see its agent's row;
+   * `toLastAll` includes the warm-up's. Events no viewer may see are not measured (`unmeasured`).
+   */
   toLast: ReturnType<typeof summary>;
   toLastAll: ReturnType<typeof summary>;
   toFirst: ReturnType<typeof summary>;
+  /** `toLast` split: the tracked agents' events (the top 3, seen by every viewer) and the others'. */
+  toLastTracked: ReturnType<typeof summary>;
+  toLastOther: ReturnType<typeof summary>;
+  unmeasured: number;
   incomplete: number;
   drainSeconds: number;
   windowSeconds: number;
@@ -465,6 +507,12 @@ interface LiveResult {
   closes: number;
   gaps: number;
   regressions: number;
+  unexpected: number;
+  /** Viewers whose rows, replayed from their frames, differ at the end from what they may see of the board. */
+  mismatched: number;
+  mismatchSamples: string[];
+  /** Frames the viewer threads' scanner could not read (JSON-parsed instead). */
+  fallbacks: number;
   beyondCapacity: number;
   closeCodes: Record<string, number>;
   errorSamples: string[];
@@ -477,19 +525,39 @@ interface LiveResult {
   otherBefore: number;
 }
 
-async function boardScores(demo: DemoOrg, boardId: string, agents: string[]): Promise<number[]> {
-  const res = await fetch(`${worker!.url}/v1/boards/${boardId}`, { headers: { authorization: `Bearer ${demo.readKey}` } });
-  if (!res.ok) throw new Error(`GET /v1/boards/${boardId} -> ${res.status}: ${await res.text()}`);
-  const body = (await res.json()) as { snapshot: { rows: { agent: { id: string }; score: number }[] } };
-  const byAgent = new Map(body.snapshot.rows.map((r) => [r.agent.id, r.score]));
-  return agents.map((a) => byAgent.get(a) ?? 0);
+/** A request to the Worker with the given key; throws on an error status. */
+async function api<T>(key: string, method: string, route: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${worker!.url}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${route} -> ${res.status}: ${text}`);
+  return JSON.parse(text) as T;
 }
 
-async function openViewers(pool: ViewerThread[], count: number) {
-  const per = pool.map((_, i) => Math.floor(count / pool.length) + (i < count % pool.length ? 1 : 0));
+/** The whole board (read key: full view), as scores per agent and the agent and score at each place. */
+async function boardState(setup: Setup): Promise<{ scores: number[]; agentAt: number[]; scoreAt: number[] }> {
+  const { snapshot } = await api<{ snapshot: SnapshotFrame }>(setup.demo.readKey, "GET", `/v1/boards/${setup.boardId}`);
+  const index = new Map(setup.agents.map((id, i) => [id, i]));
+  const agentAt = new Array<number>(setup.agents.length + 1).fill(-1);
+  const scoreAt = new Array<number>(setup.agents.length + 1).fill(NaN);
+  const scores = new Array<number>(setup.agents.length).fill(0);
+  for (const row of snapshot.rows) {
+    const a = index.get(row.agent?.id ?? "");
+    if (a === undefined || row.place >= agentAt.length) continue;
+    agentAt[row.place] = a;
+    scoreAt[row.place] = row.score ?? NaN;
+    scores[a] = row.score ?? 0;
+  }
+  return { scores, agentAt, scoreAt };
+}
+
+async function openViewers(pool: ViewerThread[], targets: ViewerTarget[]) {
   const concurrency = Math.max(1, Math.ceil(CONFIG.openConcurrency / pool.length));
   const replies = await Promise.all(
-    pool.map((t, i) => t.ask<"opened">({ type: "open", count: per[i]!, concurrency, timeoutMs: 30_000 }, 600_000)),
+    pool.map((t, i) => t.ask<"opened">({ type: "open", targets: targets.filter((_, j) => j % pool.length === i), concurrency, timeoutMs: 30_000 }, 600_000)),
   );
   return {
     ok: replies.reduce((n, r) => n + r.ok, 0),
@@ -556,23 +624,19 @@ function perfRecord(pid: number, seconds: number, label: string): Promise<string
   });
 }
 
-async function liveStage(
-  demo: DemoOrg,
-  boardId: string,
-  agents: string[],
-  pool: ViewerThread[],
-  currentViewers: number,
-  stage: { viewers: number; rate: number },
-): Promise<LiveResult> {
+async function liveStage(audience: Audience, pool: ViewerThread[], currentViewers: number, stage: { viewers: number; rate: number }): Promise<LiveResult> {
   checkAborted();
+  const { setup } = audience;
+  const { demo, agents } = setup;
   const A = agents.length;
   const memBeforeOpen = resources().mem;
   const openBefore = resources();
   const toOpen = stage.viewers - currentViewers;
-  const label = `live ${stage.viewers} viewers${pool[0]!.deflate ? " (permessage-deflate)" : ""}`;
+  const tag = `${audience.name ? `${audience.name}-` : ""}${stage.viewers}${audience.deflate ? "-deflate" : ""}`;
+  const label = `live ${stage.viewers} ${audience.name || "viewers"}${audience.deflate ? " (permessage-deflate)" : ""}`;
   log(`${label}: opening ${toOpen} more WebSocket(s) (concurrency ${CONFIG.openConcurrency})…`);
   const openStarted = nowMs();
-  const opened = await openViewers(pool, toOpen);
+  const opened = await openViewers(pool, audience.targets(currentViewers, stage.viewers));
   const openSeconds = (nowMs() - openStarted) / 1000;
   const openRes = delta(openBefore, resources());
   log(`  ${opened.ok} opened, ${opened.failed} failed in ${openSeconds.toFixed(1)} s; ${opened.open} open in total${opened.failures.length ? `; e.g. ${opened.failures[0]}` : ""}`);
@@ -580,10 +644,12 @@ async function liveStage(
   const otherBefore = await waitForQuietMachine(label);
   checkAborted();
 
-  const base = await boardScores(demo, boardId, agents);
-  const postSeconds0 = CONFIG.liveWarmupSeconds + CONFIG.liveSeconds;
+  const base = (await boardState(setup)).scores;
+  const postSeconds0 = CONFIG.liveWarmupSeconds + audience.seconds;
   const total = Math.round(stage.rate * postSeconds0);
-  const cap = Math.ceil(total / A) + 16;
+  const planned = new Int32Array(A);
+  for (let n = 0; n < total; n++) planned[audience.agentOf(n)]!++;
+  const cap = planned.reduce((m, v) => Math.max(m, v), 0) + 16;
   const starts = await Promise.all(pool.map((t) => t.ask<"started">({ type: "start", base, capacity: cap })));
   const staleAtStart = starts.reduce((n, r) => n + r.stale, 0);
 
@@ -602,9 +668,9 @@ async function liveStage(
   const inflightDone: Promise<void>[] = [];
 
   log(
-    `  posting ${stage.rate} events/s (${CONFIG.liveBatchMs > 0 ? `one request every ${CONFIG.liveBatchMs} ms with the events due` : "single-event requests"}) for ${CONFIG.liveWarmupSeconds} s warm-up + ${CONFIG.liveSeconds} s…`,
+    `  posting ${stage.rate} events/s (${CONFIG.liveBatchMs > 0 ? `one request every ${CONFIG.liveBatchMs} ms with the events due` : "single-event requests"}) for ${CONFIG.liveWarmupSeconds} s warm-up + ${audience.seconds} s…`,
   );
-  const perf = CONFIG.perf && pidOf("worker") ? perfRecord(pidOf("worker")!, Math.max(1, postSeconds0 - 2), `${stage.viewers}v${pool[0]!.deflate ? "-deflate" : ""}`) : null;
+  const perf = CONFIG.perf && pidOf("worker") ? perfRecord(pidOf("worker")!, Math.max(1, postSeconds0 - 2), tag) : null;
   const before = resources();
   const t0 = nowMs();
   let i = 0;
@@ -612,9 +678,9 @@ async function liveStage(
     const occurredAt = new Date().toISOString();
     const slots: number[] = [];
     const events = ns.map((n) => {
-      const a = n % A;
+      const a = audience.agentOf(n);
       slots.push(a * cap + postedPerAgent[a]!++);
-      return { id: nextEventId(`live${stage.viewers}`), agent: agents[a]!, metric: METRIC, value: 1, occurredAt };
+      return { id: nextEventId(`live${stage.viewers}`), agent: agents[a]!, metric: setup.metric, value: 1, occurredAt };
     });
     const body = eventsBody(events);
     inflight++;
@@ -673,21 +739,41 @@ async function liveStage(
   const drainSeconds = (nowMs() - drainStarted) / 1000;
   const after = resources();
   const windowSeconds = (nowMs() - t0) / 1000;
+  // The end state: every viewer's rows as it may see them. A row's place can still move in a frame
+  // after its score arrived (others passing it), so a mismatch is rechecked until the drain bound.
+  const final = await boardState(setup);
+  let verified: Extract<ViewerReply, { type: "verified" }>[] = [];
+  for (;;) {
+    verified = await Promise.all(pool.map((t) => t.ask<"verified">({ type: "verify", agentAt: final.agentAt, scoreAt: final.scoreAt })));
+    if (verified.every((r) => r.mismatched === 0) || (nowMs() - drainStarted) / 1000 >= CONFIG.drainMaxSeconds || aborted) break;
+    await sleep(100);
+  }
   const ends = await Promise.all(pool.map((t) => t.ask<"ended">({ type: "end" })));
   poster.close();
   const perfReport = perf ? await perf : null;
 
-  // Merge the threads' views: an event's latency is its latest first-sight over all viewers.
+  // Merge the threads' views: an event's latency is its latest first-sight over the viewers that may see its agent.
   const results: WindowResult[] = ends.map((e) => e.result);
   const viewersOpen = results.reduce((n, r) => n + r.open, 0);
+  const visibleTo = new Int32Array(A);
+  for (const r of results) for (let a = 0; a < A; a++) visibleTo[a]! += r.visibleTo[a]!;
+  const tracked = new Set(audience.tracked);
   const toLast: number[] = [];
+  const toLastTracked: number[] = [];
+  const toLastOther: number[] = [];
   const toFirst: number[] = [];
   const toLastWarmup: number[] = [];
   const warmupEnd = t0 + CONFIG.liveWarmupSeconds * 1000;
-  const csv: string[] = ["post_ms,agent,k,to_first_ms,to_last_ms"];
+  const csv: string[] = ["post_ms,agent,k,to_first_ms,to_last_ms,viewers"];
   let incomplete = 0;
+  let unmeasured = 0;
   for (let j = 0; j < A * cap; j++) {
     if (!okAt[j]) continue;
+    const a = Math.floor(j / cap);
+    if (visibleTo[a] === 0) {
+      unmeasured++;
+      continue;
+    }
     let seenBy = 0;
     let lastT = -Infinity;
     let firstT = Infinity;
@@ -696,7 +782,7 @@ async function liveStage(
       if (r.last[j]! > lastT) lastT = r.last[j]!;
       if (r.first[j]! < firstT) firstT = r.first[j]!;
     }
-    if (seenBy < viewersOpen || !Number.isFinite(lastT)) {
+    if (seenBy < visibleTo[a]! || !Number.isFinite(lastT)) {
       incomplete++;
       continue;
     }
@@ -704,19 +790,22 @@ async function liveStage(
       toLastWarmup.push(lastT - postAt[j]!);
     } else {
       toLast.push(lastT - postAt[j]!);
+      (tracked.has(a) ? toLastTracked : toLastOther).push(lastT - postAt[j]!);
       toFirst.push(firstT - postAt[j]!);
     }
-    csv.push(`${(postAt[j]! - t0).toFixed(1)},${agents[Math.floor(j / cap)]},${(j % cap) + 1},${(firstT - postAt[j]!).toFixed(1)},${(lastT - postAt[j]!).toFixed(1)}`);
+    csv.push(`${(postAt[j]! - t0).toFixed(1)},${agents[a]},${(j % cap) + 1},${(firstT - postAt[j]!).toFixed(1)},${(lastT - postAt[j]!).toFixed(1)},${visibleTo[a]}`);
   }
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(path.join(RESULTS_DIR, `latency-${stage.viewers}${pool[0]!.deflate ? "-deflate" : ""}.csv`), csv.join("\n") + "\n");
+  writeFileSync(path.join(RESULTS_DIR, `latency-${tag}.csv`), csv.join("\n") + "\n");
   const framesPerViewer = results.flatMap((r) => Array.from(r.framesPerViewer));
   const closeCodes: Record<string, number> = {};
   for (const r of results) for (const [k, v] of Object.entries(r.closeCodes)) closeCodes[k] = (closeCodes[k] ?? 0) + v;
 
   const result: LiveResult = {
+    name: audience.name,
     viewers: stage.viewers,
-    deflate: pool[0]!.deflate,
+    distinctViews: audience.distinctViews(viewersOpen),
+    deflate: audience.deflate,
     viewersOpen,
     opened: opened.ok,
     openFailed: opened.failed,
@@ -734,6 +823,9 @@ async function liveStage(
     toLast: summary(toLast),
     toLastAll: summary([...toLastWarmup, ...toLast]),
     toFirst: summary(toFirst),
+    toLastTracked: summary(toLastTracked),
+    toLastOther: summary(toLastOther),
+    unmeasured,
     incomplete,
     drainSeconds,
     windowSeconds,
@@ -746,6 +838,10 @@ async function liveStage(
     closes: results.reduce((n, r) => n + r.closes, 0),
     gaps: results.reduce((n, r) => n + r.gaps, 0),
     regressions: results.reduce((n, r) => n + r.regressions, 0),
+    unexpected: results.reduce((n, r) => n + r.unexpected, 0),
+    mismatched: verified.reduce((n, r) => n + r.mismatched, 0),
+    mismatchSamples: verified.flatMap((r) => r.samples).slice(0, 3),
+    fallbacks: results.reduce((n, r) => n + r.fallbacks, 0),
     beyondCapacity: results.reduce((n, r) => n + r.beyondCapacity, 0),
     closeCodes,
     errorSamples: results.flatMap((r) => r.errorSamples).slice(0, 8),
@@ -760,7 +856,9 @@ async function liveStage(
   log(
     `  event→last viewer p50 ${fmtMs(result.toLast.p50)} ms, p99 ${fmtMs(result.toLast.p99)} ms (n=${result.toLast.n}; with warm-up p99 ${fmtMs(result.toLastAll.p99)} ms; incomplete ${incomplete}); ` +
       `${result.frames.mean.toFixed(1)} frames/viewer for ${ok} events; workerd ${cpuCell(result.res.worker)}, ` +
-      `node ${cpuCell(result.res.node)}, viewer threads ELU ${result.threadElu.map(fmtPct).join("/")}`,
+      `node ${cpuCell(result.res.node)}, viewer threads ELU ${result.threadElu.map(fmtPct).join("/")}` +
+      (audience.tracked.length ? `; top-3 events p99 ${fmtMs(result.toLastTracked.p99)} ms, others' p99 ${fmtMs(result.toLastOther.p99)} ms` : "") +
+      `; seq gaps ${result.gaps}, unexpected rows ${result.unexpected}, viewers wrong at the end ${result.mismatched}`,
   );
   return result;
 }
@@ -776,6 +874,86 @@ function memCell(before: MemInfo | null, after: MemInfo | null): string {
 }
 function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+/** "1,000 viewers", "1,000 viewers (deflate)", "1,000 agents (own tokens), top_n_and_me n=3". */
+function audienceLabel(r: LiveResult): string {
+  return r.name ? `${fmtInt(r.viewersOpen)} ${VIEW_CASES[r.name as ViewCase].title}` : `${fmtInt(r.viewersOpen)} viewers${r.deflate ? " (deflate)" : ""}`;
+}
+
+/** What the "other events" of a views case are timed to; "" where no viewer sees them. */
+function othersLabel(r: LiveResult): string {
+  return r.name ? VIEW_CASES[r.name as ViewCase].others : "";
+}
+
+function perViewer(r: LiveResult): string {
+  return `${(r.frames.mean / r.windowSeconds).toFixed(1)} frames/s, ${fmtInt(r.bytesTotal / r.windowSeconds / Math.max(1, r.viewersOpen) / 1e3)} KB/s`;
+}
+
+/** The live stages' detail tables and notes. */
+function liveTables(live: LiveResult[]): string[] {
+  const out: string[] = [];
+  out.push(
+    table(
+      ["viewers open", "rate target / achieved", "events ok", "**to last viewer p50 / p99 / max ms** (after warm-up)", "to last viewer p99, warm-up included", "to first viewer p50 / p99 ms", "ack p50 / p99 ms", "frames per viewer (events per frame)", "deliveries/s", "errors / closes / seq gaps", "workerd CPU", "viewer threads ELU", "node CPU", "irq CPU", "others' CPU before / during"],
+      live.map((r) => [
+        `${audienceLabel(r)}${r.openFailed ? ` (${r.openFailed} failed to open)` : ""}`,
+        `${r.rate} / ${fmtInt(r.ok / r.postSeconds)}`,
+        `${fmtInt(r.ok)}${r.postFailed ? ` (+${r.postFailed} failed)` : ""}`,
+        `**${fmtMs(r.toLast.p50)} / ${fmtMs(r.toLast.p99)}** / ${fmtMs(r.toLast.max)}${r.incomplete ? ` (${r.incomplete} never reached all)` : ""}`,
+        fmtMs(r.toLastAll.p99),
+        `${fmtMs(r.toFirst.p50)} / ${fmtMs(r.toFirst.p99)}`,
+        `${fmtMs(r.ack.p50)} / ${fmtMs(r.ack.p99)}`,
+        `${r.frames.mean.toFixed(1)} (min ${fmtInt(r.framesMin)}, max ${fmtInt(r.frames.max)}; ${(r.ok / Math.max(1, r.frames.mean)).toFixed(1)} events/frame)`,
+        fmtInt(r.framesTotal / r.windowSeconds),
+        `${r.errors} / ${r.closes} / ${r.gaps}`,
+        cpuCell(r.res.worker),
+        r.threadElu.map(fmtPct).join(", "),
+        cpuCell(r.res.node),
+        fmtPct(r.res.irqCores),
+        `${fmtPct(r.otherBefore)} / ${fmtPct(r.res.otherCores)}`,
+      ]),
+    ),
+    "",
+  );
+  out.push(
+    table(
+      ["viewers", "open time", "workerd CPU while opening", "workerd RSS before open → open → after posting", "RSS growth per socket opened", "proxy workerd RSS", "bytes received", "avg frame", "stale at start", "drain after posting"],
+      live.map((r) => [
+        audienceLabel(r),
+        `${r.openSeconds.toFixed(1)} s`,
+        cpuCell(r.openRes.worker),
+        `${fmtMiB(r.memBeforeOpen.worker?.rssMiB)} → ${fmtMiB(r.res.memBefore.worker?.rssMiB)} → ${fmtMiB(r.res.memAfter.worker?.rssMiB)}`,
+        r.opened > 0 && r.memBeforeOpen.worker && r.res.memAfter.worker
+          ? `${fmtInt(((r.res.memAfter.worker.rssMiB - r.memBeforeOpen.worker.rssMiB) * 1024) / r.opened)} KiB`
+          : "–",
+        fmtMiB(r.res.memAfter.proxy?.rssMiB),
+        `${(r.bytesTotal / 1e6).toFixed(1)} MB`,
+        `${fmtInt(r.bytesTotal / Math.max(1, r.framesTotal))} B`,
+        String(r.staleAtStart),
+        `${r.drainSeconds.toFixed(1)} s`,
+      ]),
+    ),
+    "",
+  );
+  for (const r of live) {
+    const notes: string[] = [];
+    if (r.openFailures.length) notes.push(`open failures e.g. ${r.openFailures.join("; ")}`);
+    if (r.postFailures.size) notes.push(`post failures ${[...r.postFailures].map(([k, v]) => `${v}× ${k}`).join("; ")}`);
+    if (Object.keys(r.closeCodes).length) notes.push(`closes by code ${JSON.stringify(r.closeCodes)}`);
+    if (r.errorSamples.length) notes.push(`errors e.g. ${r.errorSamples.join("; ")}`);
+    if (r.regressions) notes.push(`${r.regressions} score regressions seen`);
+    if (r.beyondCapacity) notes.push(`${r.beyondCapacity} scores beyond the tracked range`);
+    if (r.scheduleSlipMaxMs > 50) notes.push(`poster fell behind its schedule by up to ${fmtMs(r.scheduleSlipMaxMs)} ms`);
+    if (r.snapshotsTotal) notes.push(`${r.snapshotsTotal} snapshot frames in the window`);
+    if (r.fallbacks) notes.push(`${r.fallbacks} frames the viewers' scanner could not read (JSON-parsed instead)`);
+    if (r.unexpected) notes.push(`${r.unexpected} rows of agents the viewer was not expected to see`);
+    if (r.mismatched) notes.push(`${r.mismatched} viewers' rows wrong at the end, e.g. ${r.mismatchSamples.join("; ")}`);
+    notes.push(`viewer-thread event-loop delay p99 ${r.threadLoopDelayP99.map(fmtMs).join("/")} ms`);
+    out.push(`- ${audienceLabel(r)}: ${notes.join("; ")}`);
+    if (r.perfReport) out.push("", "```", `perf: where workerd's CPU went (${audienceLabel(r)})`, r.perfReport, "```");
+  }
+  return out;
 }
 
 function report(meta: Record<string, string>, ingest: IngestResult[], live: LiveResult[], memory: MemoryRow[]): string {
@@ -794,16 +972,16 @@ function report(meta: Record<string, string>, ingest: IngestResult[], live: Live
     ]);
   }
   for (const r of live) {
+    const views = r.name ? `; top 3 p99 ${fmtMs(r.toLastTracked.p99)}${othersLabel(r) ? ` / ${othersLabel(r)} p99 ${fmtMs(r.toLastOther.p99)}` : ""}; per viewer ${perViewer(r)}` : "";
     summaryRows.push([
-      `${fmtInt(r.viewersOpen)} viewers${r.deflate ? " (deflate)" : ""}, ${r.rate} events/s`,
-      `**p99 ${fmtMs(r.toLast.p99)} ms** event→last viewer (p50 ${fmtMs(r.toLast.p50)}; ${r.frames.mean.toFixed(1)} frames/viewer for ${fmtInt(r.ok)} events)`,
+      `${audienceLabel(r)}, ${r.rate} events/s`,
+      `**p99 ${fmtMs(r.toLast.p99)} ms** event→last viewer (p50 ${fmtMs(r.toLast.p50)}; ${r.frames.mean.toFixed(1)} frames/viewer for ${fmtInt(r.ok)} events${views})`,
       `ack p50 ${fmtMs(r.ack.p50)} / p99 ${fmtMs(r.ack.p99)} ms`,
       cpuCell(r.res.worker),
       `${fmtMiB(r.memBeforeOpen.worker?.rssMiB)} → ${fmtMiB(r.res.memAfter.worker?.rssMiB)}`,
     ]);
   }
   out.push(table(["phase", "result", "ack", "workerd CPU", "workerd RSS"], summaryRows), "");
-  out.push("## Targets", "");
   const rows: string[][] = [];
   const batch = ingest.find((r) => r.batchSize >= 100);
   if (batch) {
@@ -811,7 +989,7 @@ function report(meta: Record<string, string>, ingest: IngestResult[], live: Live
   }
   for (const r of live) {
     const limit = TARGETS.live.get(r.viewers);
-    if (limit === undefined) continue;
+    if (limit === undefined || r.name) continue;
     const pass = r.toLast.p99 <= limit && r.incomplete === 0 && r.openFailed === 0 && r.ok >= 0.99 * r.rate * (CONFIG.liveWarmupSeconds + CONFIG.liveSeconds);
     rows.push([
       `${fmtInt(r.viewers)} viewers at ${r.rate} events/s${r.deflate ? " (permessage-deflate, as browsers)" : ""}: p99 event→last viewer ≤ ${limit} ms`,
@@ -819,7 +997,7 @@ function report(meta: Record<string, string>, ingest: IngestResult[], live: Live
       pass ? "PASS" : "FAIL",
     ]);
   }
-  out.push(table(["target", "measured", ""], rows), "");
+  if (rows.length > 0) out.push("## Targets", "", table(["target", "measured", ""], rows), "");
   out.push(
     "CPU columns: share of one core over the phase for the whole process (busiest thread; and how much of the wall time that thread spent runnable but waiting for a CPU). workerd runs all JS on one thread: near 100% there = its event loop is saturated; a large 'waited' = it was starved by other processes (e.g. the load generator), not saturated.",
     "",
@@ -856,69 +1034,43 @@ function report(meta: Record<string, string>, ingest: IngestResult[], live: Live
     }
   }
 
-  if (live.length > 0) {
+  const fullView = live.filter((r) => !r.name);
+  if (fullView.length > 0) {
     out.push("## 2. Live fan-out: event posted → frame showing it at the LAST viewer", "");
+    out.push(...liveTables(fullView), "");
+  }
+  const views = live.filter((r) => r.name);
+  if (views.length > 0) {
+    out.push(`## 3. Views: one team of ${fmtInt(CONFIG.viewsAgents)} agents, one shared view vs one view per viewer`, "");
     out.push(
+      "Each case on a fresh Worker, at the same event rate. An event is timed to the last viewer that may see its agent's row: the top 3 for everyone, the own row for that agent only (under `everyone`, every row for every viewer). 'Wrong at the end' = viewers whose rows, replayed from their frames by place as a client does, differ from the board after the last event.",
+      "",
       table(
-        ["viewers open", "rate target / achieved", "events ok", "**to last viewer p50 / p99 / max ms** (after warm-up)", "to last viewer p99, warm-up included", "to first viewer p50 / p99 ms", "ack p50 / p99 ms", "frames per viewer (events per frame)", "deliveries/s", "errors / closes / seq gaps", "workerd CPU", "viewer threads ELU", "node CPU", "irq CPU", "others' CPU before / during"],
-        live.map((r) => [
-          `${fmtInt(r.viewersOpen)}${r.deflate ? " deflate" : ""}${r.openFailed ? ` (${r.openFailed} failed to open)` : ""}`,
-          `${r.rate} / ${fmtInt(r.ok / r.postSeconds)}`,
-          `${fmtInt(r.ok)}${r.postFailed ? ` (+${r.postFailed} failed)` : ""}`,
+        ["case", "viewers open", "distinct views", "events ok (measured)", "**to last viewer p50 / p99 / max ms**", "top-3 events p50 / p99 ms", "other events p50 / p99 ms", "frames/s per viewer / total", "KB/s per viewer / MB/s total", "avg frame", "seq gaps / unexpected rows / wrong at the end", "workerd CPU", "workerd RSS before open → open → after posting", "ack p50 / p99 ms"],
+        views.map((r) => [
+          VIEW_CASES[r.name as ViewCase].title,
+          `${fmtInt(r.viewersOpen)}${r.openFailed ? ` (${r.openFailed} failed to open)` : ""}`,
+          fmtInt(r.distinctViews),
+          `${fmtInt(r.ok)} (${fmtInt(r.ok - r.unmeasured)})`,
           `**${fmtMs(r.toLast.p50)} / ${fmtMs(r.toLast.p99)}** / ${fmtMs(r.toLast.max)}${r.incomplete ? ` (${r.incomplete} never reached all)` : ""}`,
-          fmtMs(r.toLastAll.p99),
-          `${fmtMs(r.toFirst.p50)} / ${fmtMs(r.toFirst.p99)}`,
-          `${fmtMs(r.ack.p50)} / ${fmtMs(r.ack.p99)}`,
-          `${r.frames.mean.toFixed(1)} (min ${fmtInt(r.framesMin)}, max ${fmtInt(r.frames.max)}; ${(r.ok / Math.max(1, r.frames.mean)).toFixed(1)} events/frame)`,
-          fmtInt(r.framesTotal / r.windowSeconds),
-          `${r.errors} / ${r.closes} / ${r.gaps}`,
-          cpuCell(r.res.worker),
-          r.threadElu.map(fmtPct).join(", "),
-          cpuCell(r.res.node),
-          fmtPct(r.res.irqCores),
-          `${fmtPct(r.otherBefore)} / ${fmtPct(r.res.otherCores)}`,
-        ]),
-      ),
-      "",
-    );
-    out.push(
-      table(
-        ["viewers", "open time", "workerd CPU while opening", "workerd RSS before open → open → after posting", "RSS growth per socket opened", "proxy workerd RSS", "bytes received", "avg frame", "stale at start", "drain after posting"],
-        live.map((r) => [
-          `${fmtInt(r.viewers)}${r.deflate ? " deflate" : ""}`,
-          `${r.openSeconds.toFixed(1)} s`,
-          cpuCell(r.openRes.worker),
-          `${fmtMiB(r.memBeforeOpen.worker?.rssMiB)} → ${fmtMiB(r.res.memBefore.worker?.rssMiB)} → ${fmtMiB(r.res.memAfter.worker?.rssMiB)}`,
-          r.opened > 0 && r.memBeforeOpen.worker && r.res.memAfter.worker
-            ? `${fmtInt(((r.res.memAfter.worker.rssMiB - r.memBeforeOpen.worker.rssMiB) * 1024) / r.opened)} KiB`
-            : "–",
-          fmtMiB(r.res.memAfter.proxy?.rssMiB),
-          `${(r.bytesTotal / 1e6).toFixed(1)} MB`,
+          `${fmtMs(r.toLastTracked.p50)} / ${fmtMs(r.toLastTracked.p99)}`,
+          othersLabel(r) ? `${fmtMs(r.toLastOther.p50)} / ${fmtMs(r.toLastOther.p99)} (${othersLabel(r)})` : "–",
+          `${(r.frames.mean / r.windowSeconds).toFixed(1)} / ${fmtInt(r.framesTotal / r.windowSeconds)}`,
+          `${fmtInt(r.bytesTotal / r.windowSeconds / Math.max(1, r.viewersOpen) / 1e3)} / ${(r.bytesTotal / r.windowSeconds / 1e6).toFixed(1)}`,
           `${fmtInt(r.bytesTotal / Math.max(1, r.framesTotal))} B`,
-          String(r.staleAtStart),
-          `${r.drainSeconds.toFixed(1)} s`,
+          `${r.gaps} / ${r.unexpected} / ${r.mismatched}`,
+          cpuCell(r.res.worker),
+          `${fmtMiB(r.memBeforeOpen.worker?.rssMiB)} → ${fmtMiB(r.res.memBefore.worker?.rssMiB)} → ${fmtMiB(r.res.memAfter.worker?.rssMiB)}`,
+          `${fmtMs(r.ack.p50)} / ${fmtMs(r.ack.p99)}`,
         ]),
       ),
       "",
+      ...liveTables(views),
+      "",
     );
-    for (const r of live) {
-      const notes: string[] = [];
-      if (r.openFailures.length) notes.push(`open failures e.g. ${r.openFailures.join("; ")}`);
-      if (r.postFailures.size) notes.push(`post failures ${[...r.postFailures].map(([k, v]) => `${v}× ${k}`).join("; ")}`);
-      if (Object.keys(r.closeCodes).length) notes.push(`closes by code ${JSON.stringify(r.closeCodes)}`);
-      if (r.errorSamples.length) notes.push(`errors e.g. ${r.errorSamples.join("; ")}`);
-      if (r.regressions) notes.push(`${r.regressions} score regressions seen`);
-      if (r.beyondCapacity) notes.push(`${r.beyondCapacity} scores beyond the tracked range`);
-      if (r.scheduleSlipMaxMs > 50) notes.push(`poster fell behind its schedule by up to ${fmtMs(r.scheduleSlipMaxMs)} ms`);
-      if (r.snapshotsTotal) notes.push(`${r.snapshotsTotal} snapshot frames in the window`);
-      notes.push(`viewer-thread event-loop delay p99 ${r.threadLoopDelayP99.map(fmtMs).join("/")} ms`);
-      out.push(`- ${fmtInt(r.viewers)} viewers${r.deflate ? " (deflate)" : ""}: ${notes.join("; ")}`);
-      if (r.perfReport) out.push("", "```", `perf: where workerd's CPU went (${r.viewers} viewers${r.deflate ? ", deflate" : ""})`, r.perfReport, "```");
-    }
-    out.push("");
   }
 
-  out.push("## 3. workerd memory (RSS)", "");
+  out.push("## 4. workerd memory (RSS)", "");
   out.push(
     table(
       ["run", "process", "after seeding", "at the end (viewers still open)", "peak (VmHWM)"],
@@ -946,7 +1098,10 @@ function report(meta: Record<string, string>, ingest: IngestResult[], live: Live
 interface Setup {
   demo: DemoOrg;
   boardId: string;
+  /** The team's agents: the index order of every per-agent array. */
   agents: string[];
+  /** The board's metric, which the live stages post. */
+  metric: string;
   memStart: Resources["mem"];
 }
 
@@ -955,7 +1110,13 @@ async function startAndSeed(): Promise<Setup> {
   persistDir = mkdtempSync(path.join(os.tmpdir(), "floorboard-bench-"));
   const bootstrapSecret = randomBytes(24).toString("base64url");
   log(`starting the Worker (state in ${persistDir})…`);
-  worker = await startLocalWorker({ port: 0, via: "direct", logLevel: "warn", persistTo: persistDir, bindings: { BOOTSTRAP_SECRET: bootstrapSecret } });
+  worker = await startLocalWorker({
+    port: 0,
+    via: "direct",
+    logLevel: "warn",
+    persistTo: persistDir,
+    bindings: { BOOTSTRAP_SECRET: bootstrapSecret, VIEWER_TOKEN_SECRET: randomBytes(32).toString("base64url") },
+  });
   workerd = findOwnWorkerd(worker.directUrl);
   log(`worker at ${worker.url}; workerd ${workerd.map((p) => `${p.role}=${p.pid}`).join(", ")}`);
   if (!new URL(worker.url).hostname.startsWith("127.")) throw new Error(`expected a 127.0.0.1 URL, got ${worker.url}`);
@@ -977,17 +1138,138 @@ async function startAndSeed(): Promise<Setup> {
   }
   poster.close();
   await quiesce("warm-up");
-  return { demo, boardId: board.id, agents, memStart: resources().mem };
+  return { demo, boardId: board.id, agents, metric: METRIC, memStart: resources().mem };
+}
+
+/** Who watches a live series, and which agents its events go to. */
+interface Audience {
+  /** "" for the read-key series; else the view case, shown in tables and file names. */
+  name: string;
+  setup: Setup;
+  deflate: boolean;
+  /** The agents every viewer may see besides its own (ViewerInit.shared); null = all. */
+  shared: number[] | null;
+  /** Agents whose events every viewer sees (the top 3), whose latency is reported apart. */
+  tracked: number[];
+  /** The sockets of viewers from (inclusive) to (exclusive). */
+  targets(from: number, to: number): ViewerTarget[];
+  /** The agent (index) of the n-th event a stage posts. */
+  agentOf(n: number): number;
+  /** How many views the board projects for this many open viewers. */
+  distinctViews(viewers: number): number;
+  /** The measured window of each stage (after the warm-up). */
+  seconds: number;
+  threads: number;
+}
+
+const liveUrl = (boardId: string, token: string) => `${worker!.url.replace(/^http/, "ws")}/v1/boards/${boardId}/live?token=${encodeURIComponent(token)}`;
+
+/** Phase 2: every viewer uses the read key (one shared full view); events round-robin over the agents. */
+function readKeyAudience(setup: Setup, deflate: boolean): Audience {
+  const url = liveUrl(setup.boardId, setup.demo.readKey);
+  return {
+    name: "",
+    setup,
+    deflate,
+    shared: null,
+    tracked: [],
+    targets: (from, to) => Array.from({ length: to - from }, () => ({ url, me: -1 })),
+    agentOf: (n) => n % setup.agents.length,
+    distinctViews: () => 1,
+    seconds: CONFIG.liveSeconds,
+    threads: deflate ? CONFIG.viewerThreadsDeflate : CONFIG.viewerThreads,
+  };
+}
+
+/**
+ * Phase 3's team. Starting scores put LEADERS agents far ahead (1000, 995, 990…), so they hold the
+ * top 3 throughout and every viewer may see them; the others start at 1-50. Of the posted events
+ * LEADER_SHARE go to the leaders (who overtake each other), the rest are spread at random over the
+ * others, whose ranks and places then move on every tick: each agent's own row keeps changing.
+ */
+const FLOOR = { teamId: "bench-floor", departmentId: "care", metric: "sales", leaders: 3, leaderShare: 0.15 };
+
+/** A stable pseudo-random number in [0, 1) for n: the views series posts the same events every run. */
+function unit(n: number): number {
+  let h = Math.imul(n ^ 0x9e3779b9, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 2 ** 32;
+}
+
+async function floorAudience(setup: Setup, name: ViewCase): Promise<Audience> {
+  const { role, mode } = VIEW_CASES[name];
+  const { demo } = setup;
+  const admin = <T>(method: string, route: string, body?: unknown) => api<T>(demo.adminKey, method, route, body);
+  const agents = Array.from({ length: CONFIG.viewsAgents }, (_, i) => `floor-${i + 1}`);
+  const boardId = `${FLOOR.teamId}-${FLOOR.metric}-day`;
+  log(`views '${name}': team ${FLOOR.teamId} (${agents.length} agents), board ${boardId} in mode ${mode}…`);
+  await admin("POST", "/v1/teams", { id: FLOOR.teamId, name: "Bench floor", departmentId: FLOOR.departmentId });
+  for (let i = 0; i < agents.length; i += 1000) {
+    await admin("PUT", "/v1/agents", { agents: agents.slice(i, i + 1000).map((id) => ({ id, name: `Floor ${id.slice(6)}`, teamId: FLOOR.teamId })) });
+  }
+  await admin("POST", "/v1/boards", { id: boardId, teamId: FLOOR.teamId, metric: FLOOR.metric, period: "day" });
+  await admin("PATCH", `/v1/boards/${boardId}/visibility`, { mode, n: FLOOR.leaders });
+
+  const poster = new EventPoster(worker!.url, demo.ingestKey, 4);
+  posters.push(poster);
+  const occurredAt = new Date().toISOString();
+  const start = agents.map((agent, a) => ({
+    id: nextEventId("floor"),
+    agent,
+    metric: FLOOR.metric,
+    value: a < FLOOR.leaders ? 1000 - 5 * a : 1 + Math.floor(unit(1_000_000 + a) * 50),
+    occurredAt,
+  }));
+  for (let i = 0; i < start.length; i += 1000) {
+    const r = await poster.post(eventsBody(start.slice(i, i + 1000)));
+    if (r.status !== 202) throw new Error(`starting scores: POST /v1/events -> ${r.status}: ${r.body}`);
+  }
+  poster.close();
+
+  const viewers = CONFIG.viewsLive.reduce((m, s) => Math.max(m, s.viewers), 0);
+  const mintStarted = nowMs();
+  const tokens: string[] = new Array(viewers);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < viewers; i = next++) {
+      const body = role === "agent" ? { role, agentId: agents[i % agents.length]! } : { role, name: `Wallboard ${i + 1}`, boardIds: [boardId] };
+      tokens[i] = (await mintToken(worker!.url, demo.adminKey, body)).token;
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, lane));
+  log(`  ${viewers} ${role} tokens minted in ${((nowMs() - mintStarted) / 1000).toFixed(1)} s`);
+  await quiesce("starting scores");
+
+  const leaders = Array.from({ length: FLOOR.leaders }, (_, a) => a);
+  const A = agents.length;
+  return {
+    name,
+    setup: { demo, boardId, agents, metric: FLOOR.metric, memStart: resources().mem },
+    deflate: false,
+    shared: mode === "everyone" ? null : leaders,
+    tracked: leaders,
+    targets: (from, to) =>
+      tokens.slice(from, to).map((token, j) => ({ url: liveUrl(boardId, token), me: role === "agent" ? (from + j) % A : -1 })),
+    agentOf: (n) => {
+      const u = unit(n);
+      if (u < FLOOR.leaderShare) return Math.floor((u / FLOOR.leaderShare) * FLOOR.leaders);
+      return FLOOR.leaders + Math.floor(((u - FLOOR.leaderShare) / (1 - FLOOR.leaderShare)) * (A - FLOOR.leaders));
+    },
+    distinctViews: (open) => (role === "agent" ? Math.min(open, A) : 1),
+    seconds: CONFIG.viewsSeconds,
+    threads: CONFIG.viewerThreadsViews,
+  };
 }
 
 /** One series of live stages on one pool of viewer threads, growing the audience stage by stage. */
-async function liveSeries(setup: Setup, stages: { viewers: number; rate: number }[], deflate: boolean, live: LiveResult[]): Promise<Resources["mem"]> {
-  const wsUrl = `${worker!.url.replace(/^http/, "ws")}/v1/boards/${setup.boardId}/live?token=${encodeURIComponent(setup.demo.readKey)}`;
-  const threadCount = deflate ? CONFIG.viewerThreadsDeflate : CONFIG.viewerThreads;
-  const pool = Array.from({ length: threadCount }, () => new ViewerThread({ url: wsUrl, agentIds: setup.agents, deflate }));
+async function liveSeries(audience: Audience, stages: { viewers: number; rate: number }[], live: LiveResult[]): Promise<Resources["mem"]> {
+  const init: ViewerInit = { agentIds: audience.setup.agents, deflate: audience.deflate, shared: audience.shared };
+  const pool = Array.from({ length: audience.threads }, () => new ViewerThread(init));
   let current = 0;
   for (const stage of stages) {
-    live.push(await liveStage(setup.demo, setup.boardId, setup.agents, pool, current, stage));
+    live.push(await liveStage(audience, pool, current, stage));
     current = stage.viewers;
   }
   const memEnd = resources().mem;
@@ -998,26 +1280,50 @@ async function liveSeries(setup: Setup, stages: { viewers: number; rate: number 
 }
 
 async function main(): Promise<number> {
-  const setup = await startAndSeed();
   const ingest: IngestResult[] = [];
-  if (!CONFIG.skipIngest) {
-    ingest.push(await ingestPhase(setup.demo, setup.agents, "single", 1, CONFIG.singleConcurrency, CONFIG.ingestSeconds));
-    ingest.push(await ingestPhase(setup.demo, setup.agents, `batch${CONFIG.batchSize}`, CONFIG.batchSize, CONFIG.batchConcurrency, CONFIG.ingestSeconds));
-  }
   const live: LiveResult[] = [];
-  let memEnd = resources().mem;
-  if (CONFIG.live.length > 0) memEnd = await liveSeries(setup, CONFIG.live, CONFIG.deflate, live);
-  const memory: MemoryRow[] = [{ label: "ingest + live series", start: setup.memStart, end: memEnd }];
-  if (CONFIG.liveDeflate.length > 0) {
-    // workerd keeps freed memory, so the deflate series gets a fresh Worker for a clean RSS figure.
-    log("restarting the Worker for the permessage-deflate series…");
-    await stopWorker();
-    const fresh = await startAndSeed();
-    const end = await liveSeries(fresh, CONFIG.liveDeflate, true, live);
-    memory.push({ label: "permessage-deflate series (fresh Worker)", start: fresh.memStart, end });
-    return finish(fresh.demo, fresh.boardId, ingest, live, memory);
+  const memory: MemoryRow[] = [];
+  const setups: string[] = [];
+  if (!CONFIG.skipIngest || CONFIG.live.length > 0) {
+    const setup = await startAndSeed();
+    setups.push(describeSetup(setup));
+    if (!CONFIG.skipIngest) {
+      ingest.push(await ingestPhase(setup.demo, setup.agents, "single", 1, CONFIG.singleConcurrency, CONFIG.ingestSeconds));
+      ingest.push(await ingestPhase(setup.demo, setup.agents, `batch${CONFIG.batchSize}`, CONFIG.batchSize, CONFIG.batchConcurrency, CONFIG.ingestSeconds));
+    }
+    let memEnd = resources().mem;
+    if (CONFIG.live.length > 0) memEnd = await liveSeries(readKeyAudience(setup, CONFIG.deflate), CONFIG.live, live);
+    memory.push({ label: "ingest + live series", start: setup.memStart, end: memEnd });
   }
-  return finish(setup.demo, setup.boardId, ingest, live, memory);
+  // workerd keeps freed memory, so each later series gets a fresh Worker for a clean RSS figure.
+  if (CONFIG.liveDeflate.length > 0) {
+    await stopWorker();
+    log("a fresh Worker for the permessage-deflate series…");
+    const fresh = await startAndSeed();
+    setups.push(describeSetup(fresh));
+    const end = await liveSeries(readKeyAudience(fresh, true), CONFIG.liveDeflate, live);
+    memory.push({ label: "permessage-deflate series (fresh Worker)", start: fresh.memStart, end });
+  }
+  for (const name of CONFIG.views) {
+    await stopWorker();
+    log(`a fresh Worker for the views case '${name}'…`);
+    const audience = await floorAudience(await startAndSeed(), name);
+    if (setups.length === 0 || !setups.at(-1)!.startsWith("views")) setups.push(describeSetup(audience.setup, true));
+    const end = await liveSeries(audience, CONFIG.viewsLive, live);
+    memory.push({ label: `views: ${VIEW_CASES[name].title} (fresh Worker)`, start: audience.setup.memStart, end });
+  }
+  return finish(setups, ingest, live, memory);
+}
+
+function describeSetup(setup: Setup, views = false): string {
+  if (!views) {
+    return `org ${setup.demo.orgId}, team ${setup.demo.teams[0]!.id} (${setup.agents.length} agents), board ${setup.boardId} (count, day); events on ${setup.metric}, value 1, round-robin over the agents`;
+  }
+  return (
+    `views (section 3, a fresh Worker and demo org per case): team ${FLOOR.teamId} (${setup.agents.length} agents), board ${setup.boardId} (${FLOOR.metric}: sum, day), ` +
+    `visibility top_n_and_me n=${FLOOR.leaders} ('everyone' for the everyone case); starting scores ${FLOOR.leaders} leaders at 1000/995/990…, the others 1-50; ` +
+    `events value 1, ${fmtPct(FLOOR.leaderShare)} to the leaders, the rest at random over the others (the same sequence every run)`
+  );
 }
 
 interface MemoryRow {
@@ -1026,7 +1332,7 @@ interface MemoryRow {
   end: Resources["mem"];
 }
 
-function finish(demo: DemoOrg, boardId: string, ingest: IngestResult[], live: LiveResult[], memory: MemoryRow[]): number {
+function finish(setups: string[], ingest: IngestResult[], live: LiveResult[], memory: MemoryRow[]): number {
   const cpu = os.cpus();
   let workerdVersion = "";
   try {
@@ -1039,10 +1345,10 @@ function finish(demo: DemoOrg, boardId: string, ingest: IngestResult[], live: Li
     date: new Date().toISOString(),
     machine: `${cpu.length} × ${cpu[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${workerdVersion}`,
     command: "npm run bench",
-    setup: `org ${demo.orgId}, team ${demo.teams[0]!.id} (${demo.teams[0]!.agents.length} agents), board ${boardId} (count, day); events on ${METRIC}, value 1, round-robin over the agents`,
-    viewers: `ws package in ${CONFIG.viewerThreads} worker thread(s) (${CONFIG.viewerThreadsDeflate} for deflate rows); every viewer uses the read key (one shared view); permessage-deflate ${CONFIG.deflate ? "offered" : "not offered"} in the main stages${CONFIG.liveDeflate.length ? ", offered in the rows marked 'deflate' (as browsers do; locally Miniflare's entry worker accepts it whatever the app's compatibility flags)" : ""}`,
+    setup: setups.join("; "),
+    viewers: `ws package in ${CONFIG.viewerThreads} worker thread(s) (${CONFIG.viewerThreadsDeflate} for deflate rows, ${CONFIG.viewerThreadsViews} for views); phases 2-3: every viewer uses the read key (one shared full view); permessage-deflate ${CONFIG.deflate ? "offered" : "not offered"} in the main stages${CONFIG.liveDeflate.length ? ", offered in the rows marked 'deflate' (as browsers do; locally Miniflare's entry worker accepts it whatever the app's compatibility flags)" : ""}; views: one viewer token per socket (POST /v1/tokens), a display token (boardIds) per wallboard, an agent token per agent (viewer i is agent i)`,
     "live posting": CONFIG.liveBatchMs > 0 ? `one POST every ${CONFIG.liveBatchMs} ms carrying the events due at the rate (≤ ${CONFIG.livePostConcurrency} in flight)` : `one POST per event (≤ ${CONFIG.livePostConcurrency} in flight)`,
-    latency: `post time = just before the request is written; a viewer "has" event k of an agent when a snapshot/update frame shows that agent's score ≥ base + k; each stage posts ${CONFIG.liveWarmupSeconds} s of warm-up at the same rate before its ${CONFIG.liveSeconds} s window (the warm-up's events are shown apart; per-event latencies in bench/results/latency-*.csv)`,
+    latency: `post time = just before the request is written; a viewer "has" event k of an agent when a snapshot/update frame shows that agent's score ≥ base + k; each stage posts ${CONFIG.liveWarmupSeconds} s of warm-up at the same rate before its ${CONFIG.liveSeconds} s window (${CONFIG.viewsSeconds} s for views; the warm-up's events are shown apart; per-event latencies in bench/results/latency-*.csv). Views: an event is timed to the last viewer that may see its agent's row (a wallboard: the top 3; an agent: the top 3 and their own row; under everyone: every row); events no viewer may see are not measured`,
   };
   const text = report(meta, ingest, live, memory);
   mkdirSync(RESULTS_DIR, { recursive: true });
