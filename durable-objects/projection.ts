@@ -40,7 +40,12 @@ export function viewKeyOf(viewer: Viewer): string {
   }
 }
 
-export function projectViewFor(viewer: Viewer, board: ProjectableBoard): BoardView {
+/**
+ * What `viewer` may see of `board`. Pass the same `shared` map to every call of one tick: agents'
+ * views in the top and `everyone` modes are the wallboard's rows with their own row put in, so the
+ * shared rows are projected once per tick and reused (the same row objects) by every agent's view.
+ */
+export function projectViewFor(viewer: Viewer, board: ProjectableBoard, shared?: Map<string, BoardView>): BoardView {
   const { ranking, visibility } = board;
   if (viewer.kind === "full") {
     return {
@@ -57,26 +62,43 @@ export function projectViewFor(viewer: Viewer, board: ProjectableBoard): BoardVi
       total: ranking.size,
     };
   }
-  const me = viewer.kind === "agent" ? viewer.agentId : null;
-  const standings = visibleStandings(ranking, visibility, me);
-  return {
-    view: viewer.kind,
-    visibility,
-    rows: standings.map((s) => {
-      const isMe = s.member === me;
-      const named = isMe || (!visibility.anonymise && !board.isOptedOut(s.member));
-      const row: Row = {
-        rank: s.rank,
-        place: s.place,
-        agent: named ? { id: s.member, name: board.nameOf(s.member) } : null,
-        label: named ? board.nameOf(s.member) : anonymousLabel(s.place),
-      };
-      if (isMe || visibility.showScores) row.score = roundScore(s.score);
-      if (isMe) row.me = true;
-      return row;
-    }),
-    total: visibility.mode === "hidden" ? null : ranking.size,
+  const total = visibility.mode === "hidden" ? null : ranking.size;
+  if (viewer.kind === "display") {
+    let view = shared?.get("display");
+    if (!view) {
+      view = { view: "display", visibility, rows: visibleStandings(ranking, visibility, null).map((s) => rowFor(board, s, null)), total };
+      shared?.set("display", view);
+    }
+    return view;
+  }
+  const me = viewer.agentId;
+  const { mode, n } = visibility;
+  if (mode === "everyone" || mode === "top_n" || mode === "top_n_and_me") {
+    // The wallboard shows these modes' shared part: every place, or the first n.
+    const common = projectViewFor({ kind: "display" }, board, shared).rows;
+    const place = ranking.placeOf(me);
+    const own = () => rowFor(board, ranking.slice(place!, 1)[0]!, me);
+    let rows = common;
+    if (place !== undefined && place <= common.length) rows = common.map((row) => (row.place === place ? own() : row));
+    else if (place !== undefined && mode === "top_n_and_me" && place > n) rows = [...common, own()];
+    return { view: "agent", visibility, rows, total };
+  }
+  return { view: "agent", visibility, rows: visibleStandings(ranking, visibility, me).map((s) => rowFor(board, s, me)), total };
+}
+
+/** One row as an agent (`me`) or a wallboard (`me` null) may see it. */
+function rowFor(board: ProjectableBoard, s: Standing, me: string | null): Row {
+  const isMe = s.member === me;
+  const named = isMe || (!board.visibility.anonymise && !board.isOptedOut(s.member));
+  const row: Row = {
+    rank: s.rank,
+    place: s.place,
+    agent: named ? { id: s.member, name: board.nameOf(s.member) } : null,
+    label: named ? board.nameOf(s.member) : anonymousLabel(s.place),
   };
+  if (isMe || board.visibility.showScores) row.score = roundScore(s.score);
+  if (isMe) row.me = true;
+  return row;
 }
 
 /** The places a mode shows to an agent (`me`) or a wallboard (`me` null), in board order. */
@@ -117,7 +139,7 @@ export function diffRows(before: readonly Row[], after: readonly Row[]): { chang
   for (const row of after) {
     const old = previous.get(row.place);
     previous.delete(row.place);
-    if (!old || !sameRow(old, row)) changed.push(row);
+    if (!old || (old !== row && !sameRow(old, row))) changed.push(row);
   }
   return { changed, removed: [...previous.keys()] };
 }

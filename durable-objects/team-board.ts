@@ -22,6 +22,7 @@ import {
 } from "../protocol/index.ts";
 import { type BoardConfig, LiveBoard, type ScoreEntry } from "./live-board.ts";
 import { periodContaining } from "./periods.ts";
+import { serialiseFrame } from "./frames.ts";
 import { type BoardView, diffRows, projectViewFor, type Viewer, viewKeyOf } from "./projection.ts";
 import { loadTeamConfig, type TeamConfig, type TeamScope } from "./team-config.ts";
 
@@ -396,7 +397,8 @@ export class TeamBoard extends DurableObject<Env> {
       }
       // The slices that waited longest go first; one tick sends to about FANOUT_GROUP sockets.
       due.sort((a, b) => a.view.sentAt - b.view.sentAt);
-      const projected = new Map<string, BoardView>();
+      // Per board, this tick's projections by view key (and the rows agents' views share).
+      const projected = new Map<string, Map<string, BoardView>>();
       for (const { board, view, version } of due) {
         if (sent >= FANOUT_GROUP) break;
         sent += this.#sendView(board, view, version, now, projected);
@@ -408,11 +410,13 @@ export class TeamBoard extends DurableObject<Env> {
   }
 
   /** Brings one view (slice) up to date; returns how many sockets it sent to. */
-  #sendView(board: LiveBoard, view: View, version: number, now: number, projected: Map<string, BoardView>): number {
+  #sendView(board: LiveBoard, view: View, version: number, now: number, projected: Map<string, Map<string, BoardView>>): number {
     const boardId = board.config.id;
-    const key = `${boardId}\u0000${viewKeyOf(view.viewer)}`;
-    let next = projected.get(key);
-    if (!next) projected.set(key, (next = projectViewFor(view.viewer, board)));
+    let shared = projected.get(boardId);
+    if (!shared) projected.set(boardId, (shared = new Map()));
+    const key = viewKeyOf(view.viewer);
+    let next = shared.get(key);
+    if (!next) shared.set(key, (next = projectViewFor(view.viewer, board, shared)));
     view.sentVersion = version;
     let frame: SnapshotFrame | UpdateFrame;
     if (view.needsSnapshot || !view.last) {
@@ -426,7 +430,7 @@ export class TeamBoard extends DurableObject<Env> {
     view.seq = frame.seq;
     view.last = next;
     view.needsSnapshot = false;
-    const text = JSON.stringify(frame);
+    const text = serialiseFrame(frame);
     for (const ws of view.sockets) this.#sendText(ws, text);
     return view.sockets.size;
   }
@@ -435,7 +439,7 @@ export class TeamBoard extends DurableObject<Env> {
     // A view that awaits a snapshot (new period, after hibernation) holds stale rows: project afresh.
     // Its other sockets get the same state, with the next seq, at the next tick.
     if (!view.last || view.needsSnapshot) view.last = projectViewFor(view.viewer, board);
-    this.#sendText(ws, JSON.stringify(this.#snapshotFrame(board, view.last, view.seq)));
+    this.#sendText(ws, serialiseFrame(this.#snapshotFrame(board, view.last, view.seq)));
   }
 
   #snapshotFrame(board: LiveBoard, view: BoardView, seq: number): SnapshotFrame {

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Row, type Visibility, VisibilityMode } from "../protocol/index.ts";
-import { diffRows, type ProjectableBoard, projectViewFor, type Viewer } from "../durable-objects/projection.ts";
+import { serialiseFrame } from "../durable-objects/frames.ts";
+import { type BoardView, diffRows, type ProjectableBoard, projectViewFor, type Viewer, viewKeyOf } from "../durable-objects/projection.ts";
 import { RankedBoard } from "../durable-objects/ranking.ts";
 
 /**
@@ -193,6 +194,41 @@ describe("the privacy projection", () => {
         expect([...applied.values()].sort((a, b) => a.place - b.place)).toEqual(after);
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it("projects the same views when a tick shares the wallboard's rows among agents as when each view is projected alone", () => {
+    fc.assert(
+      fc.property(scenarioArb, fc.array(fc.nat({ max: 45 }), { maxLength: 12 }), (s, agents) => {
+        const board = boardFor(s);
+        const viewers: Viewer[] = [{ kind: "display" }, ...agents.map((i) => ({ kind: "agent" as const, agentId: idOf(i) })), { kind: "full" }];
+        const shared = new Map<string, BoardView>();
+        for (const viewer of viewers) {
+          const together = projectViewFor(viewer, board, shared);
+          shared.set(viewKeyOf(viewer), together);
+          expect(together).toEqual(projectViewFor(viewer, board));
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("serialises frames with shared rows to the same JSON value as JSON.stringify", () => {
+    fc.assert(
+      fc.property(scenarioArb, fc.nat({ max: 45 }), (s, i) => {
+        const board = boardFor(s);
+        const shared = new Map<string, BoardView>();
+        const period = { kind: "day" as const, start: "2026-11-23T00:00:00.000Z", end: "2026-11-24T00:00:00.000Z" };
+        for (const viewer of [{ kind: "display" } as const, { kind: "agent" as const, agentId: idOf(i) }]) {
+          const view = projectViewFor(viewer, board, shared);
+          const update = { type: "update" as const, board: "b", period, seq: 3, changed: view.rows, removed: [7], total: view.total };
+          expect(JSON.parse(serialiseFrame(update))).toEqual(JSON.parse(JSON.stringify(update)));
+          const header = { id: "b", name: "B", team: { id: "t", name: "T" }, metric: { key: "m", label: "M", unit: "", direction: "higher" as const }, timeZone: "UTC" };
+          const snapshot = { type: "snapshot" as const, board: "b", period, seq: 0, header, view: view.view, visibility: view.visibility, rows: view.rows, total: view.total };
+          expect(JSON.parse(serialiseFrame(snapshot))).toEqual(JSON.parse(JSON.stringify(snapshot)));
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });
