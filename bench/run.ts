@@ -41,7 +41,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { SnapshotFrame, VisibilityMode } from "../protocol/index.ts";
-import { type DemoOrg, mintToken, seedDemo } from "../scripts/demo.ts";
+import { call, type DemoOrg, mintToken, seedDemo } from "../scripts/demo.ts";
 import { type LocalWorker, startLocalWorker } from "../scripts/local-worker.ts";
 import { EventPoster, eventsBody } from "./lib/http.ts";
 import {
@@ -526,15 +526,8 @@ interface LiveResult {
 }
 
 /** A request to the Worker with the given key; throws on an error status. */
-async function api<T>(key: string, method: string, route: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${worker!.url}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${route} -> ${res.status}: ${text}`);
-  return JSON.parse(text) as T;
+function api<T>(key: string, method: string, route: string, body?: unknown): Promise<T> {
+  return call<T>(worker!.url, key, method, route, body);
 }
 
 /** The whole board (read key: full view), as scores per agent and the agent and score at each place. */

@@ -21,7 +21,8 @@ export const DEMO_METRICS = [
   { key: "sales", label: "Sales", unit: "USD", aggregation: "sum", direction: "higher" },
 ] as const;
 
-async function call<T>(baseUrl: string, key: string, method: string, path: string, body?: unknown): Promise<T> {
+/** A request to Floorboard with a key or token; throws on an error status. */
+export async function call<T>(baseUrl: string, key: string, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(baseUrl + path, {
     method,
     headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
@@ -62,7 +63,8 @@ export async function seedDemo(baseUrl: string, bootstrapSecret: string, options
       };
     }),
   );
-  await admin("PUT", "/v1/agents", { agents });
+  // A bulk upsert takes up to 1,000 agents.
+  for (let i = 0; i < agents.length; i += 1000) await admin("PUT", "/v1/agents", { agents: agents.slice(i, i + 1000) });
   for (const metric of DEMO_METRICS) await admin("POST", "/v1/metrics", metric);
 
   const boards: DemoOrg["boards"] = [];
