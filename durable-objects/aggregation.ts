@@ -2,25 +2,36 @@
  * Per-agent aggregates of a metric within one period. Every aggregation is derived from the same
  * running totals, so a board can change its aggregation without losing data.
  */
-export type Aggregation = "sum" | "count" | "avg" | "min" | "max" | "last";
+export type Aggregation = "sum" | "count" | "avg" | "ratio" | "min" | "max" | "last";
+
+/** What kind of score event: a sample, a replaced value, a signed delta, or a retraction. */
+export type EventKind = "add" | "set" | "adjust" | "void";
+/** Ratio metrics count numerator and denominator events apart. */
+export type Part = "numerator" | "denominator";
 
 export interface Aggregate {
+  /** Numerator samples: their sum, count, extremes, and the one that occurred last (epoch ms). */
   sum: number;
   count: number;
   min: number;
   max: number;
-  /** The value of the sample that occurred last, and when it occurred (epoch ms). */
   last: number;
   lastAt: number;
+  /** Sum of denominator samples (ratio metrics). */
+  den: number;
+  /** Sum of signed adjustments, added to the score whatever the aggregation. */
+  adjust: number;
 }
 
 export function emptyAggregate(): Aggregate {
-  return { sum: 0, count: 0, min: Infinity, max: -Infinity, last: 0, lastAt: -Infinity };
+  return { sum: 0, count: 0, min: Infinity, max: -Infinity, last: 0, lastAt: -Infinity, den: 0, adjust: 0 };
 }
 
-export function addSample(aggregate: Aggregate, value: number, occurredAt: number): Aggregate {
+export function addSample(aggregate: Aggregate, value: number, occurredAt: number, part: Part = "numerator"): Aggregate {
+  if (part === "denominator") return { ...aggregate, den: aggregate.den + value };
   const laterThanLast = occurredAt >= aggregate.lastAt;
   return {
+    ...aggregate,
     sum: aggregate.sum + value,
     count: aggregate.count + 1,
     min: Math.min(aggregate.min, value),
@@ -30,19 +41,95 @@ export function addSample(aggregate: Aggregate, value: number, occurredAt: numbe
   };
 }
 
-export function scoreOf(aggregate: Aggregate, aggregation: Aggregation): number {
+export function addAdjustment(aggregate: Aggregate, delta: number): Aggregate {
+  return { ...aggregate, adjust: aggregate.adjust + delta };
+}
+
+/**
+ * The agent's score, or null when there is nothing to rank: no samples at all, or none that the
+ * aggregation can use (an average of nothing, a ratio with no denominator). A `ratio` is a
+ * percentage: 100 × numerator ÷ denominator.
+ */
+export function scoreOf(aggregate: Aggregate, aggregation: Aggregation): number | null {
+  const base = baseScore(aggregate, aggregation);
+  return base === null ? null : base + aggregate.adjust;
+}
+
+function baseScore(a: Aggregate, aggregation: Aggregation): number | null {
   switch (aggregation) {
     case "sum":
-      return aggregate.sum;
+      return a.count === 0 && a.adjust === 0 ? null : a.sum;
     case "count":
-      return aggregate.count;
+      return a.count === 0 && a.adjust === 0 ? null : a.count;
     case "avg":
-      return aggregate.count === 0 ? 0 : aggregate.sum / aggregate.count;
+      return a.count === 0 ? null : a.sum / a.count;
+    case "ratio":
+      return a.den === 0 ? null : (100 * a.sum) / a.den;
     case "min":
-      return aggregate.count === 0 ? 0 : aggregate.min;
+      return a.count === 0 ? null : a.min;
     case "max":
-      return aggregate.count === 0 ? 0 : aggregate.max;
+      return a.count === 0 ? null : a.max;
     case "last":
-      return aggregate.last;
+      return a.count === 0 ? null : a.last;
   }
+}
+
+/** A stored event, as the fold needs it. `ref` is the event a `set` or `void` corrects. */
+export interface FoldableEvent {
+  seq: number;
+  id: string;
+  kind: EventKind;
+  value: number;
+  ref: string | null;
+  part: Part;
+  occurredAt: number;
+}
+
+/**
+ * The aggregate of one agent's events in one period, in ingest order, with corrections applied:
+ * `set` replaces the value of the sample or adjustment it names, `void` retracts it. Also returns
+ * the seq of the event after which the score last changed (ties go to who reached a score first).
+ * Corrections are rare, so they re-aggregate the samples; everything else is incremental.
+ */
+export function foldEvents(events: Iterable<FoldableEvent>, aggregation: Aggregation): { aggregate: Aggregate; reachedSeq: number } {
+  const samples = new Map<string, FoldableEvent>();
+  const adjustments = new Map<string, number>();
+  let aggregate = emptyAggregate();
+  let score: number | null = null;
+  let reachedSeq = 0;
+  for (const e of events) {
+    switch (e.kind) {
+      case "add":
+        samples.set(e.id, e);
+        aggregate = addSample(aggregate, e.value, e.occurredAt, e.part);
+        break;
+      case "adjust":
+        adjustments.set(e.id, e.value);
+        aggregate = addAdjustment(aggregate, e.value);
+        break;
+      case "set":
+      case "void": {
+        const ref = e.ref ?? "";
+        const sample = samples.get(ref);
+        if (e.kind === "void") {
+          samples.delete(ref);
+          adjustments.delete(ref);
+        } else if (sample) {
+          samples.set(ref, { ...sample, value: e.value });
+        } else if (adjustments.has(ref)) {
+          adjustments.set(ref, e.value);
+        }
+        aggregate = emptyAggregate();
+        for (const s of samples.values()) aggregate = addSample(aggregate, s.value, s.occurredAt, s.part);
+        for (const delta of adjustments.values()) aggregate = addAdjustment(aggregate, delta);
+        break;
+      }
+    }
+    const next = scoreOf(aggregate, aggregation);
+    if (next !== score) {
+      score = next;
+      reachedSeq = e.seq;
+    }
+  }
+  return { aggregate, reachedSeq };
 }

@@ -3,7 +3,7 @@
  * from it. Pure: the Durable Object persists entries and hands them in.
  */
 import type { Visibility } from "../protocol/index.ts";
-import { type Aggregate, type Aggregation, addSample, emptyAggregate, scoreOf } from "./aggregation.ts";
+import { type Aggregate, type Aggregation, addAdjustment, addSample, emptyAggregate, type Part, scoreOf } from "./aggregation.ts";
 import { type Period, type PeriodKind, type PeriodRule, periodContaining } from "./periods.ts";
 import type { ProjectableBoard } from "./projection.ts";
 import { type Direction, RankedBoard } from "./ranking.ts";
@@ -60,25 +60,34 @@ export class LiveBoard implements ProjectableBoard {
     return this.optedOut.has(agentId);
   }
 
-  scoreOf(entry: ScoreEntry): number {
+  /** Null when the entry has nothing to rank (e.g. every sample was voided). */
+  scoreOf(entry: ScoreEntry): number | null {
     return scoreOf(entry.aggregate, this.config.metric.aggregation);
   }
 
-  periodStartOf(occurredAt: number): number {
-    return this.period.start <= occurredAt && occurredAt < this.period.end
-      ? this.period.start
-      : periodContaining(this.rule, occurredAt).start;
+  /** The period of this board that an instant falls in. */
+  periodAt(instant: number): Period {
+    return this.period.start <= instant && instant < this.period.end ? this.period : periodContaining(this.rule, instant);
   }
 
-  withSample(previous: ScoreEntry | undefined, value: number, occurredAt: number, seq: number): ScoreEntry {
-    const aggregate = addSample(previous?.aggregate ?? emptyAggregate(), value, occurredAt);
-    const unchanged = previous !== undefined && this.scoreOf(previous) === scoreOf(aggregate, this.config.metric.aggregation);
-    return { aggregate, reachedSeq: unchanged ? previous.reachedSeq : seq };
+  periodStartOf(occurredAt: number): number {
+    return this.periodAt(occurredAt).start;
+  }
+
+  /** The entry after a sample (`add`) or a signed delta (`adjust`); corrections are folded instead. */
+  withEvent(previous: ScoreEntry | undefined, event: { kind: "add" | "adjust"; value: number; part: Part; occurredAt: number }, seq: number): ScoreEntry {
+    const before = previous?.aggregate ?? emptyAggregate();
+    const aggregate = event.kind === "add" ? addSample(before, event.value, event.occurredAt, event.part) : addAdjustment(before, event.value);
+    // An agent with no entry yet has no score (null), like one whose samples were all voided.
+    const unchanged = scoreOf(before, this.config.metric.aggregation) === scoreOf(aggregate, this.config.metric.aggregation);
+    return { aggregate, reachedSeq: unchanged ? (previous?.reachedSeq ?? 0) : seq };
   }
 
   put(agentId: string, entry: ScoreEntry): void {
     this.entries.set(agentId, entry);
-    if (this.members.has(agentId)) this.ranking.set(agentId, this.scoreOf(entry), entry.reachedSeq);
+    const score = this.scoreOf(entry);
+    if (score === null || !this.members.has(agentId)) this.ranking.delete(agentId);
+    else this.ranking.set(agentId, score, entry.reachedSeq);
   }
 
   /** Starts a period afresh with the entries already recorded for it. */

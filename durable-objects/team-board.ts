@@ -20,6 +20,7 @@ import {
   type SnapshotFrame,
   type UpdateFrame,
 } from "../protocol/index.ts";
+import { type EventKind, foldEvents, type Part } from "./aggregation.ts";
 import { type BoardConfig, LiveBoard, type ScoreEntry } from "./live-board.ts";
 import { periodContaining } from "./periods.ts";
 import { serialiseFrame } from "./frames.ts";
@@ -30,10 +31,27 @@ export interface IngestEvent {
   id: string;
   agent: string;
   metric: string;
+  kind: EventKind;
+  /** 0 for `void`. */
   value: number;
+  /** The event a `set` or `void` corrects. */
+  ref: string | null;
+  part: Part;
   /** Epoch ms. */
   occurredAt: number;
 }
+
+/** Why an event of a batch was refused (`index` into the batch sent); nothing of the batch was recorded. */
+export interface RefusedEvent {
+  index: number;
+  field: "ref";
+  message: string;
+}
+
+export type IngestOutcome = IngestResult | { refused: RefusedEvent[] };
+
+/** A stored event's row, as corrections and rebuilds read it. */
+type EventRow = { seq: number; id: string; agent: string; metric: string; kind: EventKind; value: number; ref: string | null; part: Part; occurred_at: number; counts_at: number };
 
 /** What the Worker tells the object about a socket it has authenticated. */
 export interface ConnectRequest extends TeamScope {
@@ -121,58 +139,73 @@ export class TeamBoard extends DurableObject<Env> {
   // -------------------------------------------------------------------------------------------
   // RPC from the Worker
 
+  /**
+   * Refuses corrections whose `ref` is not an earlier `add` or `adjust` of the same agent and
+   * metric (in storage, or earlier in the batch). Refs only ever become known, never unknown, so a
+   * batch that passes here passes again in `ingest`: the Worker checks every team first, so that a
+   * batch spanning teams is refused whole.
+   */
+  async checkCorrections(scope: TeamScope, events: IngestEvent[]): Promise<RefusedEvent[]> {
+    await this.#ensureConfig(scope, { agents: events.map((e) => e.agent) });
+    return this.#resolveCorrections(events).refused;
+  }
+
   /** Records events exactly once each; answers only after they are durable. */
-  async ingest(scope: TeamScope, events: IngestEvent[]): Promise<IngestResult> {
+  async ingest(scope: TeamScope, events: IngestEvent[]): Promise<IngestOutcome> {
     await this.#ensureConfig(scope, { agents: events.map((e) => e.agent) });
     const now = Date.now();
     this.#rollPeriods(now);
+    const { refused, countsAt } = this.#resolveCorrections(events);
+    if (refused.length > 0) return { refused };
 
     let accepted = 0;
     let duplicates = 0;
-    const touched = new Map<string, { board: LiveBoard; periodStart: number; agent: string; entry: ScoreEntry }>();
+    type Touched = { board: LiveBoard; periodStart: number; agent: string; entry: ScoreEntry };
+    const touched = new Map<string, Touched>();
+    const corrected = new Map<string, Omit<Touched, "entry">>();
     this.ctx.storage.transactionSync(() => {
       // One statement for the whole batch (a statement costs far more than a row): the events travel
       // as one JSON parameter, in order, so seq still follows the batch; RETURNING names the new ones.
       const fresh = new Map<string, number>();
       const rows = this.#sql.exec<{ seq: number; id: string }>(
-        `INSERT INTO events (id, agent, metric, value, occurred_at, received_at)
-         SELECT e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, ?
+        `INSERT INTO events (id, agent, metric, kind, value, ref, part, occurred_at, counts_at, received_at)
+         SELECT e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, e.value ->> 5, e.value ->> 6,
+                e.value ->> 7, e.value ->> 8, ?
          FROM json_each(?) AS e WHERE true ORDER BY e.key
          ON CONFLICT (id) DO NOTHING RETURNING seq, id`,
         now,
-        JSON.stringify(events.map((e) => [e.id, e.agent, e.metric, e.value, e.occurredAt])),
+        JSON.stringify(events.map((e, i) => [e.id, e.agent, e.metric, e.kind, e.value, e.ref, e.part, e.occurredAt, countsAt[i]])),
       );
       for (const row of rows) fresh.set(row.id, row.seq);
-      for (const event of events) {
+      events.forEach((event, i) => {
         const seq = fresh.get(event.id);
         // Unknown id: already recorded. A second copy of an id within the batch is a duplicate too.
         if (seq === undefined) {
           duplicates++;
-          continue;
+          return;
         }
         fresh.delete(event.id);
         accepted++;
         if (seq > this.#lastSeq) this.#lastSeq = seq;
         for (const board of this.#boardsByMetric.get(event.metric) ?? []) {
-          const periodStart = board.periodStartOf(event.occurredAt);
+          const periodStart = board.periodStartOf(countsAt[i]!);
           const key = `${board.config.id}\u0000${periodStart}\u0000${event.agent}`;
+          if (event.kind === "set" || event.kind === "void") {
+            corrected.set(key, { board, periodStart, agent: event.agent });
+            continue;
+          }
           const previous =
             touched.get(key)?.entry ??
             (periodStart === board.period.start ? board.entries.get(event.agent) : this.#readScore(board.config.id, periodStart, event.agent));
-          const entry = board.withSample(previous, event.value, event.occurredAt, seq);
+          const entry = board.withEvent(previous, { kind: event.kind, value: event.value, part: event.part, occurredAt: event.occurredAt }, seq);
           touched.set(key, { board, periodStart, agent: event.agent, entry });
         }
+      });
+      // A correction changes what earlier samples add up to: fold the agent's period afresh.
+      for (const [key, { board, periodStart, agent }] of corrected) {
+        touched.set(key, { board, periodStart, agent, entry: this.#foldScore(board, periodStart, agent) });
       }
-      for (const { board, periodStart, agent, entry } of touched.values()) {
-        const a = entry.aggregate;
-        this.#sql.exec(
-          `INSERT INTO scores (board, period_start, agent, sum, count, min, max, last, last_at, reached_seq)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (board, period_start, agent) DO UPDATE SET sum = excluded.sum, count = excluded.count,
-             min = excluded.min, max = excluded.max, last = excluded.last, last_at = excluded.last_at, reached_seq = excluded.reached_seq`,
-          board.config.id, periodStart, agent, a.sum, a.count, a.min, a.max, a.last, a.lastAt, entry.reachedSeq,
-        );
-      }
+      for (const { board, periodStart, agent, entry } of touched.values()) this.#writeScore(board.config.id, periodStart, agent, entry);
     });
 
     // Memory follows storage only once the transaction has committed.
@@ -184,6 +217,53 @@ export class TeamBoard extends DurableObject<Env> {
     if (accepted > 0) this.#scheduleAlarm();
     this.#scheduleTick();
     return { accepted, duplicates };
+  }
+
+  /** When each event counts (a correction: when what it corrects counted), and which corrections are refused. */
+  #resolveCorrections(events: readonly IngestEvent[]): { refused: RefusedEvent[]; countsAt: number[] } {
+    const refs = [...new Set(events.flatMap((e) => (e.ref === null ? [] : [e.ref])))];
+    const known = new Map<string, { agent: string; metric: string; kind: EventKind; countsAt: number; index: number }>();
+    for (let i = 0; i < refs.length; i += 500) {
+      const rows = this.#sql.exec<{ id: string; agent: string; metric: string; kind: EventKind; counts_at: number }>(
+        "SELECT id, agent, metric, kind, counts_at FROM events WHERE id IN (SELECT value FROM json_each(?))",
+        JSON.stringify(refs.slice(i, i + 500)),
+      );
+      for (const r of rows) known.set(r.id, { agent: r.agent, metric: r.metric, kind: r.kind, countsAt: r.counts_at, index: -1 });
+    }
+    const refused: RefusedEvent[] = [];
+    const countsAt = events.map((event, index) => {
+      if (event.ref === null) {
+        if (!known.has(event.id)) known.set(event.id, { agent: event.agent, metric: event.metric, kind: event.kind, countsAt: event.occurredAt, index });
+        return event.occurredAt;
+      }
+      const target = known.get(event.ref);
+      const problem = !target || target.index >= index
+        ? `no earlier event '${event.ref}' to correct`
+        : target.agent !== event.agent || target.metric !== event.metric
+          ? `event '${event.ref}' is of another agent or metric`
+          : target.kind !== "add" && target.kind !== "adjust"
+            ? `event '${event.ref}' is a correction itself; correct the original event`
+            : null;
+      if (problem) refused.push({ index, field: "ref", message: problem });
+      return target?.countsAt ?? event.occurredAt;
+    });
+    return { refused, countsAt };
+  }
+
+  /** One agent's score in one period of a board, folded from every event that counts in it. */
+  #foldScore(board: LiveBoard, periodStart: number, agent: string): ScoreEntry {
+    const period = board.periodAt(periodStart);
+    const events = this.#sql.exec<EventRow>(
+      "SELECT * FROM events WHERE agent = ? AND metric = ? AND counts_at >= ? AND counts_at < ? ORDER BY seq",
+      agent,
+      board.config.metric.key,
+      period.start,
+      period.end,
+    );
+    return foldEvents(
+      events.toArray().map((e) => ({ ...e, occurredAt: e.occurred_at })),
+      board.config.metric.aggregation,
+    );
   }
 
   /** The board as this viewer may see it right now (REST). */
@@ -297,8 +377,8 @@ export class TeamBoard extends DurableObject<Env> {
     if (!scope) return;
     for (let round = 0; round < 10; round++) {
       const rows = this.#sql
-        .exec<{ seq: number; id: string; agent: string; metric: string; value: number; occurred_at: number; received_at: number }>(
-          "SELECT seq, id, agent, metric, value, occurred_at, received_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+        .exec<EventRow & { received_at: number }>(
+          "SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
           this.#archivedSeq,
           DRAIN_BATCH_ROWS,
         )
@@ -308,12 +388,17 @@ export class TeamBoard extends DurableObject<Env> {
         // One D1 statement per round; the rows travel as one JSON parameter (a statement binds at
         // most 100 parameters, which made this 42 statements of 12 rows per 500 rows before).
         await this.env.DB.prepare(
-          `INSERT INTO score_events (org_id, event_id, team_id, agent_id, metric_key, value, occurred_at, received_at)
-           SELECT ?1, e.value ->> 0, ?2, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, e.value ->> 5
+          `INSERT INTO score_events (org_id, event_id, team_id, agent_id, metric_key, kind, ref, part, value, occurred_at, received_at)
+           SELECT ?1, e.value ->> 0, ?2, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, e.value ->> 5,
+                  e.value ->> 6, e.value ->> 7, e.value ->> 8
            FROM json_each(?3) AS e WHERE true
            ON CONFLICT DO NOTHING`,
         )
-          .bind(scope.orgId, scope.teamId, JSON.stringify(rows.map((r) => [r.id, r.agent, r.metric, r.value, r.occurred_at, r.received_at])))
+          .bind(
+            scope.orgId,
+            scope.teamId,
+            JSON.stringify(rows.map((r) => [r.id, r.agent, r.metric, r.kind, r.ref, r.part, r.value, r.occurred_at, r.received_at])),
+          )
           .run();
       } catch (error) {
         // Rows stay in the outbox; the next attempt backs off exponentially.
@@ -629,19 +714,20 @@ export class TeamBoard extends DurableObject<Env> {
   #rebuildScores(board: LiveBoard, signature: string): void {
     this.ctx.storage.transactionSync(() => {
       this.#sql.exec("DELETE FROM scores WHERE board = ?", board.config.id);
-      const entries = new Map<string, ScoreEntry>();
-      const events = this.#sql.exec<{ seq: number; agent: string; value: number; occurred_at: number }>(
-        "SELECT seq, agent, value, occurred_at FROM events WHERE metric = ? AND occurred_at >= ? AND occurred_at < ? ORDER BY seq",
+      const byAgent = new Map<string, (EventRow & { occurredAt: number })[]>();
+      const events = this.#sql.exec<EventRow>(
+        "SELECT * FROM events WHERE metric = ? AND counts_at >= ? AND counts_at < ? ORDER BY seq",
         board.config.metric.key,
         board.period.start,
         board.period.end,
       );
-      for (const e of events) entries.set(e.agent, board.withSample(entries.get(e.agent), e.value, e.occurred_at, e.seq));
-      for (const [agent, { aggregate: a, reachedSeq }] of entries) {
-        this.#sql.exec(
-          "INSERT INTO scores (board, period_start, agent, sum, count, min, max, last, last_at, reached_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          board.config.id, board.period.start, agent, a.sum, a.count, a.min, a.max, a.last, a.lastAt, reachedSeq,
-        );
+      for (const e of events) {
+        const list = byAgent.get(e.agent) ?? [];
+        list.push({ ...e, occurredAt: e.occurred_at });
+        byAgent.set(e.agent, list);
+      }
+      for (const [agent, list] of byAgent) {
+        this.#writeScore(board.config.id, board.period.start, agent, foldEvents(list, board.config.metric.aggregation));
       }
       this.#setMeta(`signature:${board.config.id}`, signature);
     });
@@ -662,7 +748,6 @@ export class TeamBoard extends DurableObject<Env> {
         occurred_at INTEGER NOT NULL,
         received_at INTEGER NOT NULL
       );
-      CREATE INDEX IF NOT EXISTS events_metric_time ON events (metric, occurred_at);
       CREATE TABLE IF NOT EXISTS scores (
         board TEXT NOT NULL, period_start INTEGER NOT NULL, agent TEXT NOT NULL,
         sum REAL NOT NULL, count INTEGER NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
@@ -670,6 +755,26 @@ export class TeamBoard extends DurableObject<Env> {
         PRIMARY KEY (board, period_start, agent)
       ) WITHOUT ROWID;
     `);
+    // Added with corrections and ratio metrics. `counts_at` is when an event counts: its own
+    // occurred_at, or for a `set` or `void` that of the event it corrects.
+    this.#addColumns("events", {
+      kind: "TEXT NOT NULL DEFAULT 'add'",
+      ref: "TEXT",
+      part: "TEXT NOT NULL DEFAULT 'numerator'",
+      counts_at: "INTEGER",
+    });
+    this.#sql.exec("UPDATE events SET counts_at = occurred_at WHERE counts_at IS NULL");
+    this.#sql.exec("DROP INDEX IF EXISTS events_metric_time");
+    this.#sql.exec("CREATE INDEX IF NOT EXISTS events_metric_counts_at ON events (metric, counts_at)");
+    this.#sql.exec("CREATE INDEX IF NOT EXISTS events_agent_metric ON events (agent, metric, counts_at)");
+    this.#addColumns("scores", { den: "REAL NOT NULL DEFAULT 0", adjust: "REAL NOT NULL DEFAULT 0" });
+  }
+
+  #addColumns(table: string, columns: Record<string, string>): void {
+    const existing = new Set(this.#sql.exec<{ name: string }>("SELECT name FROM pragma_table_info(?)", table).toArray().map((c) => c.name));
+    for (const [name, definition] of Object.entries(columns)) {
+      if (!existing.has(name)) this.#sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${definition}`);
+    }
   }
 
   #meta(key: string): string | null {
@@ -680,12 +785,23 @@ export class TeamBoard extends DurableObject<Env> {
     this.#sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
   }
 
+  #writeScore(boardId: string, periodStart: number, agent: string, { aggregate: a, reachedSeq }: ScoreEntry): void {
+    this.#sql.exec(
+      `INSERT INTO scores (board, period_start, agent, sum, count, min, max, last, last_at, den, adjust, reached_seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (board, period_start, agent) DO UPDATE SET sum = excluded.sum, count = excluded.count, min = excluded.min,
+         max = excluded.max, last = excluded.last, last_at = excluded.last_at, den = excluded.den, adjust = excluded.adjust,
+         reached_seq = excluded.reached_seq`,
+      boardId, periodStart, agent, a.sum, a.count, a.min, a.max, a.last, a.lastAt, a.den, a.adjust, reachedSeq,
+    );
+  }
+
   #readScore(boardId: string, periodStart: number, agent: string): ScoreEntry | undefined {
     return this.#readScores(boardId, periodStart, agent)[0]?.[1];
   }
 
   #readScores(boardId: string, periodStart: number, agent?: string): [string, ScoreEntry][] {
-    type ScoreRow = { agent: string; sum: number; count: number; min: number; max: number; last: number; last_at: number; reached_seq: number };
+    type ScoreRow = { agent: string; sum: number; count: number; min: number; max: number; last: number; last_at: number; den: number; adjust: number; reached_seq: number };
     const rows = agent
       ? this.#sql.exec<ScoreRow>("SELECT * FROM scores WHERE board = ? AND period_start = ? AND agent = ?", boardId, periodStart, agent)
       : this.#sql.exec<ScoreRow>("SELECT * FROM scores WHERE board = ? AND period_start = ?", boardId, periodStart);
@@ -693,7 +809,10 @@ export class TeamBoard extends DurableObject<Env> {
       .toArray()
       .map((r) => [
         r.agent,
-        { aggregate: { sum: r.sum, count: r.count, min: r.min, max: r.max, last: r.last, lastAt: r.last_at }, reachedSeq: r.reached_seq },
+        {
+          aggregate: { sum: r.sum, count: r.count, min: r.min, max: r.max, last: r.last, lastAt: r.last_at, den: r.den, adjust: r.adjust },
+          reachedSeq: r.reached_seq,
+        },
       ]);
   }
 }

@@ -16,7 +16,12 @@ export const MetricKey = z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, "must be sna
 const Name = z.string().trim().min(1).max(120);
 const Instant = z.iso.datetime({ offset: true });
 
-export const Aggregation = z.enum(["sum", "count", "avg", "min", "max", "last"]);
+/**
+ * How a metric's events become a score: `sum`, `count` (events), `avg` (mean of values), `ratio`
+ * (100 × sum of numerator events ÷ sum of denominator events: first-contact resolution %, QA pass
+ * rate), `min`, `max`, `last` (the value with the latest `occurredAt`).
+ */
+export const Aggregation = z.enum(["sum", "count", "avg", "ratio", "min", "max", "last"]);
 export const Direction = z.enum(["higher", "lower"]);
 export const PeriodKind = z.enum(["day", "week", "month"]);
 export const Scope = z.enum(["ingest", "read", "admin"]);
@@ -263,18 +268,44 @@ export type BoardCreate = z.infer<typeof BoardCreate>;
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 export const MAX_EVENTS_PER_BATCH = 1000;
 
-export const ScoreEvent = z.strictObject({
-  /** The sender's unique id for this event; a retry with the same id is counted once. */
-  id: z.string().min(1).max(128),
-  agent: Id,
-  metric: MetricKey,
-  value: z.number(),
-  occurredAt: Instant,
-});
+/**
+ * `add`: a sample (the default). `adjust`: a signed delta added to the agent's score. `set`: replaces
+ * the value of the earlier `add` or `adjust` named by `ref` (a revised QA score). `void`: retracts
+ * the earlier `add` or `adjust` named by `ref`. Corrections count in the period of what they correct.
+ */
+export const EventKind = z.enum(["add", "set", "adjust", "void"]);
+export type EventKind = z.infer<typeof EventKind>;
+
+export const ScoreEvent = z
+  .strictObject({
+    /** The sender's unique id for this event; a retry with the same id is counted once. */
+    id: z.string().min(1).max(128),
+    agent: Id,
+    metric: MetricKey,
+    kind: EventKind.default("add"),
+    /** Required except for `void`. */
+    value: z.number().optional(),
+    /** For `set` and `void`: the id of the earlier event of the same agent and metric. */
+    ref: z.string().min(1).max(128).optional(),
+    /** For `ratio` metrics: whether an `add` counts towards the numerator (default) or the denominator. */
+    part: z.enum(["numerator", "denominator"]).optional(),
+    occurredAt: Instant,
+  })
+  .superRefine((e, ctx) => {
+    const needsRef = e.kind === "set" || e.kind === "void";
+    if (e.kind !== "void" && e.value === undefined) ctx.addIssue({ code: "custom", path: ["value"], message: `required for kind '${e.kind}'` });
+    if (e.kind === "void" && e.value !== undefined) ctx.addIssue({ code: "custom", path: ["value"], message: "not allowed for kind 'void'" });
+    if (needsRef && e.ref === undefined) ctx.addIssue({ code: "custom", path: ["ref"], message: `required for kind '${e.kind}'` });
+    if (!needsRef && e.ref !== undefined) ctx.addIssue({ code: "custom", path: ["ref"], message: `not allowed for kind '${e.kind}'` });
+    if (e.ref !== undefined && e.ref === e.id) ctx.addIssue({ code: "custom", path: ["ref"], message: "an event cannot correct itself" });
+    if (e.kind !== "add" && e.part !== undefined) ctx.addIssue({ code: "custom", path: ["part"], message: "only for kind 'add'" });
+  });
 export const EventBatch = z.strictObject({
   events: z.array(ScoreEvent).min(1).max(MAX_EVENTS_PER_BATCH),
 });
 export type ScoreEvent = z.infer<typeof ScoreEvent>;
+/** An event as a sender writes it (`kind` may be left out). */
+export type ScoreEventInput = z.input<typeof ScoreEvent>;
 export type EventBatch = z.infer<typeof EventBatch>;
 
 export const IngestResult = z.object({ accepted: z.number().int(), duplicates: z.number().int() });

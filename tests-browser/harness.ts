@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
-import type { ScoreEvent } from "../protocol/index.ts";
+import type { ScoreEventInput } from "../protocol/index.ts";
 import { type DemoOrg, seedDemo } from "../scripts/demo.ts";
 import { type LocalWorker, PROJECT_ROOT, startLocalWorker } from "../scripts/local-worker.ts";
 
@@ -91,7 +91,7 @@ export function useBrowserHarness(): BrowserHarness {
       return page;
     },
     async post(events) {
-      const batch: ScoreEvent[] = events.map((e) => ({ ...e, id: `browser-${Date.now()}-${++eventCount}`, occurredAt: new Date().toISOString() }));
+      const batch: ScoreEventInput[] = events.map((e) => ({ ...e, id: `browser-${Date.now()}-${++eventCount}`, occurredAt: new Date().toISOString() }));
       const response = await fetch(`${harness.worker.url}/v1/events`, {
         method: "POST",
         headers: { authorization: `Bearer ${harness.demo.ingestKey}`, "content-type": "application/json" },

@@ -1,5 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import type { Aggregation } from "../protocol/index.ts";
 import { agents, metrics } from "./db/schema.ts";
 
 /**
@@ -13,7 +14,7 @@ const D1_MAX_PARAMS = 90;
 
 type AgentPlacement = { teamId: string; active: boolean };
 const agentCache = new Map<string, { value: AgentPlacement | null; expires: number }>();
-const metricCache = new Map<string, { value: Set<string>; expires: number }>();
+const metricCache = new Map<string, { value: Map<string, Aggregation>; expires: number }>();
 
 export async function resolveAgents(db: D1Database, orgId: string, ids: readonly string[]): Promise<Map<string, AgentPlacement>> {
   const now = Date.now();
@@ -51,21 +52,22 @@ export async function resolveAgents(db: D1Database, orgId: string, ids: readonly
   return found;
 }
 
-export async function activeMetricKeys(db: D1Database, orgId: string): Promise<Set<string>> {
+/** The org's active metrics: key -> aggregation. */
+export async function activeMetrics(db: D1Database, orgId: string): Promise<Map<string, Aggregation>> {
   const now = Date.now();
   const hit = metricCache.get(orgId);
   if (hit && hit.expires > now) return hit.value;
-  let rows: { key: string }[];
+  let rows: { key: string; aggregation: Aggregation }[];
   try {
     rows = await drizzle(db)
-      .select({ key: metrics.key })
+      .select({ key: metrics.key, aggregation: metrics.aggregation })
       .from(metrics)
       .where(and(eq(metrics.orgId, orgId), eq(metrics.active, true)));
   } catch (error) {
     if (hit) return hit.value;
     throw error;
   }
-  const value = new Set(rows.map((r) => r.key));
+  const value = new Map(rows.map((r) => [r.key, r.aggregation]));
   metricCache.set(orgId, { value, expires: now + TTL_MS });
   return value;
 }

@@ -99,7 +99,7 @@ export const metrics = sqliteTable(
     key: text("key").notNull(),
     label: text("label").notNull(),
     unit: text("unit").notNull().default(""),
-    aggregation: text("aggregation", { enum: ["sum", "count", "avg", "min", "max", "last"] }).notNull(),
+    aggregation: text("aggregation", { enum: ["sum", "count", "avg", "ratio", "min", "max", "last"] }).notNull(),
     direction: text("direction", { enum: ["higher", "lower"] }).notNull(),
     active,
     ...timestamps,
@@ -132,6 +132,11 @@ export const scoreEvents = sqliteTable(
     teamId: text("team_id").notNull(),
     agentId: text("agent_id").notNull(),
     metricKey: text("metric_key").notNull(),
+    /** `add`, `set`, `adjust` or `void`; `ref` names the event a `set` or `void` corrects. */
+    kind: text("kind").$type<"add" | "set" | "adjust" | "void">().notNull().default("add"),
+    ref: text("ref"),
+    /** `denominator` for a ratio metric's denominator samples. */
+    part: text("part").$type<"numerator" | "denominator">().notNull().default("numerator"),
     value: real("value").notNull(),
     occurredAt: integer("occurred_at").notNull(),
     receivedAt: integer("received_at").notNull(),
