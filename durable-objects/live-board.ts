@@ -12,7 +12,8 @@ export interface BoardConfig {
   id: string;
   name: string;
   period: PeriodKind;
-  metric: { key: string; label: string; unit: string; aggregation: Aggregation; direction: Direction };
+  /** `minVolume` is absent in configurations stored before it existed (= 0). */
+  metric: { key: string; label: string; unit: string; aggregation: Aggregation; direction: Direction; minVolume?: number };
   /** The settings in force: the board's own over the org's defaults. */
   visibility: Visibility;
 }
@@ -26,6 +27,8 @@ export interface ScoreEntry {
 export class LiveBoard implements ProjectableBoard {
   readonly ranking: RankedBoard;
   readonly entries = new Map<string, ScoreEntry>();
+  /** Members with a score but below the metric's minimum volume: agent -> volume so far. */
+  readonly qualifying = new Map<string, number>();
   readonly rule: PeriodRule;
   period: Period;
 
@@ -50,6 +53,15 @@ export class LiveBoard implements ProjectableBoard {
 
   get visibility(): Visibility {
     return this.config.visibility;
+  }
+
+  get minVolume(): number {
+    return this.config.metric.minVolume ?? 0;
+  }
+
+  /** What counts towards the minimum volume: samples, or for a ratio its denominator. */
+  volumeOf(entry: ScoreEntry): number {
+    return this.config.metric.aggregation === "ratio" ? entry.aggregate.den : entry.aggregate.count;
   }
 
   nameOf(agentId: string): string {
@@ -86,8 +98,17 @@ export class LiveBoard implements ProjectableBoard {
   put(agentId: string, entry: ScoreEntry): void {
     this.entries.set(agentId, entry);
     const score = this.scoreOf(entry);
-    if (score === null || !this.members.has(agentId)) this.ranking.delete(agentId);
-    else this.ranking.set(agentId, score, entry.reachedSeq);
+    const volume = this.volumeOf(entry);
+    if (score === null || !this.members.has(agentId)) {
+      this.ranking.delete(agentId);
+      this.qualifying.delete(agentId);
+    } else if (volume < this.minVolume) {
+      this.ranking.delete(agentId);
+      this.qualifying.set(agentId, volume);
+    } else {
+      this.qualifying.delete(agentId);
+      this.ranking.set(agentId, score, entry.reachedSeq);
+    }
   }
 
   /** Starts a period afresh with the entries already recorded for it. */
@@ -95,6 +116,7 @@ export class LiveBoard implements ProjectableBoard {
     this.period = period;
     this.entries.clear();
     this.ranking.clear();
+    this.qualifying.clear();
     for (const [agentId, entry] of entries) this.put(agentId, entry);
   }
 

@@ -3,7 +3,7 @@
  * Object: REST snapshots and every WebSocket frame are built from its result, so a name, id or
  * score that it leaves out cannot reach the viewer through any other field.
  */
-import type { Row, ViewKind, Visibility } from "../protocol/index.ts";
+import type { QualifyingEntry, Row, ViewKind, Visibility } from "../protocol/index.ts";
 import type { RankedBoard, Standing } from "./ranking.ts";
 
 /**
@@ -18,11 +18,15 @@ export interface BoardView {
   visibility: Visibility;
   rows: Row[];
   total: number | null;
+  qualifying: QualifyingEntry[];
 }
 
 export interface ProjectableBoard {
   ranking: RankedBoard;
   visibility: Visibility;
+  /** Members below the minimum volume (agent -> volume), and that minimum. */
+  qualifying: ReadonlyMap<string, number>;
+  minVolume: number;
   nameOf(agentId: string): string;
   /** The agent asked not to be named to colleagues and wallboards. */
   isOptedOut(agentId: string): boolean;
@@ -60,13 +64,16 @@ export function projectViewFor(viewer: Viewer, board: ProjectableBoard, shared?:
         ...(board.isOptedOut(s.member) ? { optedOut: true as const } : {}),
       })),
       total: ranking.size,
+      qualifying: [...board.qualifying]
+        .sort(([a, va], [b, vb]) => vb - va || (a < b ? -1 : 1))
+        .map(([agent, volume]) => ({ agent: { id: agent, name: board.nameOf(agent) }, label: board.nameOf(agent), volume, required: board.minVolume })),
     };
   }
   const total = visibility.mode === "hidden" ? null : ranking.size;
   if (viewer.kind === "display") {
     let view = shared?.get("display");
     if (!view) {
-      view = { view: "display", visibility, rows: visibleStandings(ranking, visibility, null).map((s) => rowFor(board, s, null)), total };
+      view = { view: "display", visibility, rows: visibleStandings(ranking, visibility, null).map((s) => rowFor(board, s, null)), total, qualifying: [] };
       shared?.set("display", view);
     }
     return view;
@@ -81,9 +88,16 @@ export function projectViewFor(viewer: Viewer, board: ProjectableBoard, shared?:
     let rows = common;
     if (place !== undefined && place <= common.length) rows = common.map((row) => (row.place === place ? own() : row));
     else if (place !== undefined && mode === "top_n_and_me" && place > n) rows = [...common, own()];
-    return { view: "agent", visibility, rows, total };
+    return { view: "agent", visibility, rows, total, qualifying: ownQualifying(board, me) };
   }
-  return { view: "agent", visibility, rows: visibleStandings(ranking, visibility, me).map((s) => rowFor(board, s, me)), total };
+  return { view: "agent", visibility, rows: visibleStandings(ranking, visibility, me).map((s) => rowFor(board, s, me)), total, qualifying: ownQualifying(board, me) };
+}
+
+/** An agent sees their own progress towards the minimum volume (unless the board is hidden), nobody else's. */
+function ownQualifying(board: ProjectableBoard, me: string): QualifyingEntry[] {
+  const volume = board.qualifying.get(me);
+  if (volume === undefined || board.visibility.mode === "hidden") return [];
+  return [{ agent: { id: me, name: board.nameOf(me) }, label: board.nameOf(me), volume, required: board.minVolume, me: true }];
 }
 
 /** One row as an agent (`me`) or a wallboard (`me` null) may see it. */

@@ -508,8 +508,10 @@ export class TeamBoard extends DurableObject<Env> {
       frame = this.#snapshotFrame(board, next, view.seq + 1);
     } else {
       const { changed, removed } = diffRows(view.last.rows, next.rows);
-      if (changed.length === 0 && removed.length === 0 && next.total === view.last.total) return 0;
+      const qualifyingChanged = JSON.stringify(next.qualifying) !== JSON.stringify(view.last.qualifying);
+      if (changed.length === 0 && removed.length === 0 && next.total === view.last.total && !qualifyingChanged) return 0;
       frame = { type: "update", board: boardId, period: periodWindow(board), seq: view.seq + 1, changed, removed, total: next.total };
+      if (qualifyingChanged) frame.qualifying = next.qualifying;
     }
     view.sentAt = now;
     view.seq = frame.seq;
@@ -538,13 +540,14 @@ export class TeamBoard extends DurableObject<Env> {
         id,
         name,
         team: { id: this.#config?.teamId ?? "", name: this.#config?.teamName ?? "" },
-        metric: { key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction },
+        metric: { key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction, minVolume: board.minVolume },
         timeZone: board.rule.timeZone,
       },
       view: view.view,
       visibility: view.visibility,
       rows: view.rows,
       total: view.total,
+      qualifying: view.qualifying,
     };
   }
 

@@ -36,6 +36,7 @@ export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScop
         unit: metrics.unit,
         aggregation: metrics.aggregation,
         direction: metrics.direction,
+        minVolume: metrics.minVolume,
         visibility: boards.visibility,
       })
       .from(boards)
@@ -56,7 +57,7 @@ export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScop
       id: b.id,
       name: b.name,
       period: b.period,
-      metric: { key: b.key, label: b.label, unit: b.unit, aggregation: b.aggregation, direction: b.direction },
+      metric: { key: b.key, label: b.label, unit: b.unit, aggregation: b.aggregation, direction: b.direction, minVolume: b.minVolume },
       visibility: effectiveVisibility(orgVisibility, b.visibility),
     })),
     agents: Object.fromEntries(agentRows.map((a) => [a.id, a.name])),

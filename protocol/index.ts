@@ -82,8 +82,17 @@ const MetricFields = z.strictObject({
   unit: z.string().trim().max(24),
   aggregation: Aggregation,
   direction: Direction,
+  /**
+   * How much an agent must have done in the period before they are ranked (samples; for a `ratio`,
+   * the denominator): below it they are listed as qualifying, with their progress. 0: no minimum.
+   */
+  minVolume: z.number().int().min(0).max(1_000_000),
 });
-export const MetricCreate = MetricFields.extend({ unit: MetricFields.shape.unit.default(""), direction: Direction.default("higher") });
+export const MetricCreate = MetricFields.extend({
+  unit: MetricFields.shape.unit.default(""),
+  direction: Direction.default("higher"),
+  minVolume: MetricFields.shape.minVolume.default(0),
+});
 /** Patches have no defaults: an absent field keeps its value. */
 export const MetricPatch = MetricFields.omit({ key: true }).partial();
 
@@ -336,6 +345,16 @@ export type Row = z.infer<typeof Row>;
 export const ViewKind = z.enum(["full", "agent", "display"]);
 export type ViewKind = z.infer<typeof ViewKind>;
 
+/** An agent below the metric's minimum volume: not ranked yet, with their progress towards it. */
+export const QualifyingEntry = z.object({
+  agent: z.object({ id: z.string(), name: z.string() }).nullable(),
+  label: z.string(),
+  volume: z.number(),
+  required: z.number().int().positive(),
+  me: z.literal(true).optional(),
+});
+export type QualifyingEntry = z.infer<typeof QualifyingEntry>;
+
 export const PeriodWindow = z.object({ kind: PeriodKind, start: Instant, end: Instant });
 export type PeriodWindow = z.infer<typeof PeriodWindow>;
 
@@ -343,7 +362,7 @@ export const BoardHeader = z.object({
   id: z.string(),
   name: z.string(),
   team: z.object({ id: z.string(), name: z.string() }),
-  metric: z.object({ key: z.string(), label: z.string(), unit: z.string(), direction: Direction }),
+  metric: z.object({ key: z.string(), label: z.string(), unit: z.string(), direction: Direction, minVolume: z.number().int().nonnegative() }),
   /** The org's IANA time zone, in which the period runs. */
   timeZone: z.string(),
 });
@@ -361,6 +380,11 @@ export const SnapshotFrame = z.object({
   rows: z.array(Row),
   /** How many agents are ranked (the rows may be fewer once visibility rules apply); null when hidden. */
   total: z.number().int().nonnegative().nullable(),
+  /**
+   * Agents below the metric's minimum volume, by progress: leads, managers and admins see all of
+   * them; an agent sees only their own entry; a wallboard none.
+   */
+  qualifying: z.array(QualifyingEntry),
 });
 /** What changed in this view since the frame with `seq - 1`. */
 export const UpdateFrame = z.object({
@@ -371,6 +395,8 @@ export const UpdateFrame = z.object({
   /** Places no longer in the view. */
   removed: z.array(z.number().int().positive()),
   total: z.number().int().nonnegative().nullable(),
+  /** The whole qualifying list, when it changed. */
+  qualifying: z.array(QualifyingEntry).optional(),
 });
 /** The board's visibility settings changed; a snapshot of the new view follows. */
 export const SettingsFrame = z.object({

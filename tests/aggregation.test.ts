@@ -125,4 +125,45 @@ describe("aggregation with corrections", () => {
     expect(foldEvents(events.slice(0, 3), "sum").reachedSeq).toBe(2);
     expect(foldEvents(events, "sum")).toMatchObject({ reachedSeq: 4, aggregate: { sum: 5, count: 1 } });
   });
+
+  it("ranks exactly the agents at or above the minimum volume, as a plain sort of their folded scores would, after random corrections", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: 7 }), streamArb), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(...AGGREGATIONS),
+        fc.constantFrom("higher" as const, "lower" as const),
+        fc.integer({ min: 0, max: 4 }),
+        (streams, aggregation, direction, minVolume) => {
+          const agents = [...new Set(streams.map(([a]) => `agent-${a}`))];
+          const board = new LiveBoard(
+            { id: "b", name: "b", period: "day", metric: { key: "m", label: "m", unit: "", aggregation, direction, minVolume }, visibility: { mode: "everyone", n: 3, k: 1, showScores: true, anonymise: false } },
+            "UTC",
+            0,
+            new Map(agents.map((a) => [a, a])),
+          );
+          // Each agent's stream gets its own range of seqs, so reachedSeq orders them across agents.
+          const entries = new Map<string, ReturnType<typeof foldEvents>>();
+          streams.forEach(([a], i) => {
+            const agent = `agent-${a}`;
+            const events = streams.filter(([b]) => b === a).flatMap(([, events]) => events);
+            const entry = foldEvents(events.map((e, j) => ({ ...e, id: `${e.id}-${j}`, ref: e.ref === null ? null : `${e.ref}-${events.findIndex((x) => x.id === e.ref)}`, seq: i * 1000 + j + 1 })), aggregation);
+            entries.set(agent, entry);
+            board.put(agent, entry);
+          });
+          const better = (x: number, y: number) => (direction === "higher" ? y - x : x - y);
+          const expected = [...entries]
+            .flatMap(([agent, entry]) => {
+              const score = scoreOf(entry.aggregate, aggregation);
+              const volume = aggregation === "ratio" ? entry.aggregate.den : entry.aggregate.count;
+              return score === null || volume < minVolume ? [] : [{ agent, score, seq: entry.reachedSeq }];
+            })
+            .sort((x, y) => better(x.score, y.score) || x.seq - y.seq || (x.agent < y.agent ? -1 : 1));
+          expect(board.ranking.entries().map((e) => e.member)).toEqual(expected.map((e) => e.agent));
+          const qualifying = [...entries].filter(([, e]) => scoreOf(e.aggregate, aggregation) !== null && (aggregation === "ratio" ? e.aggregate.den : e.aggregate.count) < minVolume);
+          expect(new Set(board.qualifying.keys())).toEqual(new Set(qualifying.map(([a]) => a)));
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
 });

@@ -13,7 +13,8 @@ const idOf = (i: number) => `agt-${String(i).padStart(3, "0")}`;
 const nameOf = (id: string) => `Person-${id.slice(4)}`;
 
 interface Scenario {
-  members: { score: number; optedOut: boolean }[];
+  /** `qualifying`: below the minimum volume, so listed with progress instead of ranked. */
+  members: { score: number; optedOut: boolean; qualifying: boolean }[];
   direction: "higher" | "lower";
   visibility: Visibility;
   viewer: Viewer;
@@ -30,7 +31,10 @@ const visibilityArb = fc.record({
 const scenarioArb: fc.Arbitrary<Scenario> = fc
   .record({
     // Few distinct scores, so ties (shared ranks) are common.
-    members: fc.array(fc.record({ score: fc.integer({ min: 0, max: 8 }), optedOut: fc.boolean() }), { minLength: 0, maxLength: 40 }),
+    members: fc.array(fc.record({ score: fc.integer({ min: 0, max: 8 }), optedOut: fc.boolean(), qualifying: fc.integer({ min: 0, max: 4 }).map((n) => n === 0) }), {
+      minLength: 0,
+      maxLength: 40,
+    }),
     direction: fc.constantFrom("higher" as const, "lower" as const),
     visibility: visibilityArb,
     viewerKind: fc.constantFrom("agent", "agent", "display", "full"),
@@ -45,11 +49,14 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
       viewerKind === "agent" ? { kind: "agent", agentId: idOf(viewerIndex) } : viewerKind === "display" ? { kind: "display" } : { kind: "full" },
   }));
 
+const MIN_VOLUME = 10;
+
 function boardFor(s: Scenario): ProjectableBoard {
   const ranking = new RankedBoard(s.direction);
-  s.members.forEach((m, i) => ranking.set(idOf(i), m.score, i));
+  const qualifying = new Map<string, number>();
+  s.members.forEach((m, i) => (m.qualifying ? qualifying.set(idOf(i), m.score) : ranking.set(idOf(i), m.score, i)));
   const optedOut = new Set(s.members.flatMap((m, i) => (m.optedOut ? [idOf(i)] : [])));
-  return { ranking, visibility: s.visibility, nameOf, isOptedOut: (id) => optedOut.has(id) };
+  return { ranking, visibility: s.visibility, nameOf, isOptedOut: (id) => optedOut.has(id), qualifying, minVolume: MIN_VOLUME };
 }
 
 /** The places a mode shows, worked out from the mode's definition rather than the code under test. */
@@ -111,6 +118,12 @@ describe("the privacy projection", () => {
             expect(text).not.toContain(nameOf(id));
           }
         }
+        // Agents still qualifying are shown to no one but themselves.
+        for (const id of board.qualifying.keys()) {
+          if (id === me) continue;
+          expect(text).not.toContain(id);
+          expect(text).not.toContain(nameOf(id));
+        }
       }),
       { numRuns: 1000 },
     );
@@ -161,6 +174,27 @@ describe("the privacy projection", () => {
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it("lists agents below the minimum volume with their progress: all of them to leads, only their own to an agent, none to a wallboard", () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const board = boardFor(s);
+        const view = projectViewFor(s.viewer, board);
+        const me = s.viewer.kind === "agent" ? s.viewer.agentId : null;
+        const expected =
+          s.viewer.kind === "full"
+            ? [...board.qualifying.keys()].sort((a, b) => board.qualifying.get(b)! - board.qualifying.get(a)! || (a < b ? -1 : 1))
+            : me !== null && board.qualifying.has(me) && s.visibility.mode !== "hidden"
+              ? [me]
+              : [];
+        expect(view.qualifying.map((q) => q.agent?.id)).toEqual(expected);
+        for (const q of view.qualifying) expect(q).toMatchObject({ volume: board.qualifying.get(q.agent!.id), required: MIN_VOLUME });
+        // Nobody qualifying is ranked.
+        for (const row of view.rows) expect(board.qualifying.has(row.agent?.id ?? "")).toBe(false);
+      }),
+      { numRuns: 1000 },
     );
   });
 
@@ -223,8 +257,8 @@ describe("the privacy projection", () => {
           const view = projectViewFor(viewer, board, shared);
           const update = { type: "update" as const, board: "b", period, seq: 3, changed: view.rows, removed: [7], total: view.total };
           expect(JSON.parse(serialiseFrame(update))).toEqual(JSON.parse(JSON.stringify(update)));
-          const header = { id: "b", name: "B", team: { id: "t", name: "T" }, metric: { key: "m", label: "M", unit: "", direction: "higher" as const }, timeZone: "UTC" };
-          const snapshot = { type: "snapshot" as const, board: "b", period, seq: 0, header, view: view.view, visibility: view.visibility, rows: view.rows, total: view.total };
+          const header = { id: "b", name: "B", team: { id: "t", name: "T" }, metric: { key: "m", label: "M", unit: "", direction: "higher" as const, minVolume: 0 }, timeZone: "UTC" };
+          const snapshot = { type: "snapshot" as const, board: "b", period, seq: 0, header, ...view };
           expect(JSON.parse(serialiseFrame(snapshot))).toEqual(JSON.parse(JSON.stringify(snapshot)));
         }
       }),

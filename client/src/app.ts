@@ -4,7 +4,7 @@
  * send to a server) or from this browser's storage. What a viewer sees is decided by the server;
  * this page shows the rows it is sent and says which rule is in force.
  */
-import type { Board, BoardList, Me, PeriodWindow, Row, Visibility } from "../../protocol/index.ts";
+import type { Board, BoardList, Me, PeriodWindow, QualifyingEntry, Row, Visibility } from "../../protocol/index.ts";
 import { api, ApiError, describeError, element, fillBoardSelect, h, setUpCredential, showText } from "./page.ts";
 import { type BoardConnection, type BoardState, type ConnectionStatus, connectBoard } from "./sdk.ts";
 
@@ -40,6 +40,8 @@ const ui = {
   scoreHeading: element("score-heading", HTMLTableCellElement),
   rows: element("rows", HTMLTableSectionElement),
   empty: element("empty", HTMLParagraphElement),
+  qualifying: element("qualifying", HTMLElement),
+  qualifyingList: element("qualifying-list", HTMLUListElement),
   total: element("total", HTMLSpanElement),
   seq: element("seq", HTMLSpanElement),
   reconnects: element("reconnects", HTMLSpanElement),
@@ -215,7 +217,9 @@ function renderBoard(state: BoardState, previous: BoardState): void {
   showText(ui.modeNotice, rule?.text);
   ui.table.hidden = rule?.nothingToShow === true;
   ui.table.classList.toggle("no-scores", !state.rows.some((row) => row.score !== undefined));
-  showText(ui.empty, state.rows.length > 0 || rule?.nothingToShow ? undefined : state.view === "agent" && isPersonal(state.visibility) ? "You have no score yet this period." : "No scores yet this period.");
+  showText(ui.empty, state.rows.length > 0 || state.qualifying.some((q) => q.me) || rule?.nothingToShow ? undefined : state.view === "agent" && isPersonal(state.visibility) ? "You have no score yet this period." : "No scores yet this period.");
+
+  renderQualifying(state);
 
   if (previous.visibility && !sameVisibility(previous.visibility, state.visibility)) {
     // Moves noted under the old settings may name agents the new ones hide.
@@ -230,6 +234,21 @@ function renderBoard(state: BoardState, previous: BoardState): void {
   const comparable = previous.period?.start === state.period?.start && sameVisibility(rowsShownUnder, state.visibility);
   rowsShownUnder = state.visibility;
   renderRows(state, previous, comparable, unit);
+}
+
+/** Agents below the metric's minimum volume: their progress, not a rank (leads see all, an agent their own). */
+function renderQualifying(state: BoardState): void {
+  const unitOf = (entry: QualifyingEntry) => `${entry.volume} of ${entry.required}`;
+  ui.qualifying.hidden = state.qualifying.length === 0;
+  ui.qualifyingList.replaceChildren(
+    ...state.qualifying.map((entry) =>
+      h(
+        "li",
+        { "data-testid": "qualifying-entry", ...(entry.agent ? { "data-agent-id": entry.agent.id } : {}), ...(entry.me ? { "data-me": "true" } : {}) },
+        entry.me ? `You: ${unitOf(entry)} so far — you are ranked from ${entry.required}.` : `${entry.label}: ${unitOf(entry)}`,
+      ),
+    ),
+  );
 }
 
 function renderRows(state: BoardState, previous: BoardState, comparable: boolean, unit: string): void {

@@ -5,7 +5,7 @@
  * Only types come from the protocol: importing its values would bundle zod into every page.
  */
 import ReconnectingWebSocket from "partysocket/ws";
-import type { BoardHeader, ClientFrame, PING_TEXT, PeriodWindow, Row, ServerFrame, ViewKind, Visibility } from "../../protocol/index.ts";
+import type { BoardHeader, ClientFrame, PING_TEXT, PeriodWindow, QualifyingEntry, Row, ServerFrame, ViewKind, Visibility } from "../../protocol/index.ts";
 
 export type ConnectionStatus = "connecting" | "live" | "reconnecting" | "closed";
 
@@ -25,6 +25,8 @@ export interface BoardState {
   readonly me: Row | null;
   /** Agents ranked on the board (the rows may be fewer once visibility rules apply); null when the board is hidden. */
   readonly total: number | null;
+  /** Agents below the metric's minimum volume, with progress: all for full views, only the viewer's own for agents. */
+  readonly qualifying: readonly QualifyingEntry[];
   /** Sequence number of the last frame applied; null before the first snapshot. */
   readonly seq: number | null;
 }
@@ -72,7 +74,7 @@ export function connectBoard(options: ConnectBoardOptions): BoardConnection {
   const { boardId, onChange, onStatus } = options;
   const url = liveUrl(options.baseUrl, boardId, options.token);
 
-  let state: BoardState = { boardId, header: null, period: null, view: null, visibility: null, rows: [], me: null, total: null, seq: null };
+  let state: BoardState = { boardId, header: null, period: null, view: null, visibility: null, rows: [], me: null, total: null, qualifying: [], seq: null };
   let status: ConnectionStatus = "connecting";
   let closed = false;
   /** The server's reason, from the error frame that precedes a terminal close. */
@@ -155,8 +157,8 @@ export function connectBoard(options: ConnectBoardOptions): BoardConnection {
           everLive = true;
           setStatus("live");
         }
-        const { header, period, view, visibility, total, seq } = frame;
-        commit({ boardId, header, period, view, visibility, ...withRows(frame.rows), total, seq });
+        const { header, period, view, visibility, total, qualifying, seq } = frame;
+        commit({ boardId, header, period, view, visibility, ...withRows(frame.rows), total, qualifying, seq });
         return;
       }
       case "update": {
@@ -168,7 +170,7 @@ export function connectBoard(options: ConnectBoardOptions): BoardConnection {
         const rows = new Map(state.rows.map((row) => [row.place, row]));
         for (const place of frame.removed) rows.delete(place);
         for (const row of frame.changed) rows.set(row.place, row);
-        commit({ ...state, period: frame.period, ...withRows([...rows.values()]), total: frame.total, seq: frame.seq });
+        commit({ ...state, period: frame.period, ...withRows([...rows.values()]), total: frame.total, qualifying: frame.qualifying ?? state.qualifying, seq: frame.seq });
         return;
       }
       case "settings": {
@@ -183,7 +185,7 @@ export function connectBoard(options: ConnectBoardOptions): BoardConnection {
         if (frame.board !== boardId || state.seq === null) return;
         // The old standings belong to the closed period; the server sends the new period's snapshot next.
         awaitingSnapshot = true;
-        commit({ ...state, period: frame.period, rows: [], me: null, total: state.total === null ? null : 0, seq: frame.seq });
+        commit({ ...state, period: frame.period, rows: [], me: null, total: state.total === null ? null : 0, qualifying: [], seq: frame.seq });
         return;
       }
       case "error":

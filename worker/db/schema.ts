@@ -101,6 +101,8 @@ export const metrics = sqliteTable(
     unit: text("unit").notNull().default(""),
     aggregation: text("aggregation", { enum: ["sum", "count", "avg", "ratio", "min", "max", "last"] }).notNull(),
     direction: text("direction", { enum: ["higher", "lower"] }).notNull(),
+    /** Samples (a ratio: its denominator) an agent needs in a period before being ranked; 0: none. */
+    minVolume: integer("min_volume").notNull().default(0),
     active,
     ...timestamps,
   },

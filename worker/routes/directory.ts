@@ -368,6 +368,7 @@ const metricJson = (r: typeof metrics.$inferSelect) => ({
   unit: r.unit,
   aggregation: r.aggregation,
   direction: r.direction,
+  minVolume: r.minVolume,
   active: r.active,
   ...stamps(r),
 });

@@ -1,0 +1,1 @@
+ALTER TABLE `metrics` ADD `min_volume` integer DEFAULT 0 NOT NULL;
