@@ -12,6 +12,9 @@ export interface BoardConfig {
   id: string;
   name: string;
   period: PeriodKind;
+  /** Absent in configurations stored before they existed: 0 and 1 (Monday). */
+  dayStartHour?: number;
+  weekStartsOn?: number;
   /** `minVolume` is absent in configurations stored before it existed (= 0). */
   metric: { key: string; label: string; unit: string; aggregation: Aggregation; direction: Direction; minVolume?: number };
   /** The settings in force: the board's own over the org's defaults. */
@@ -42,13 +45,13 @@ export class LiveBoard implements ProjectableBoard {
     private readonly optedOut: ReadonlySet<string> = new Set(),
   ) {
     this.ranking = new RankedBoard(config.metric.direction);
-    this.rule = { kind: config.period, timeZone };
+    this.rule = { kind: config.period, timeZone, dayStartHour: config.dayStartHour ?? 0, weekStartsOn: config.weekStartsOn ?? 1 };
     this.period = periodContaining(this.rule, now);
   }
 
   /** Boards whose definition changes must be rebuilt from events; a rename need not. */
   static signature(config: BoardConfig, timeZone: string): string {
-    return [config.metric.key, config.metric.aggregation, config.metric.direction, config.period, timeZone].join("|");
+    return [config.metric.key, config.metric.aggregation, config.metric.direction, config.period, config.dayStartHour ?? 0, config.weekStartsOn ?? 1, timeZone].join("|");
   }
 
   get visibility(): Visibility {

@@ -9,11 +9,12 @@
  *  - day:   [D dayStartHour:00, D+1 dayStartHour:00)  — 23 or 25 hours on DST days
  *  - week:  starts at dayStartHour on the local `weekStartsOn` day, lasts 7 local days
  *  - month: starts at dayStartHour on the 1st, ends at dayStartHour on the next 1st
+ *  - quarter: three months from January, April, July or October
  *
  * Periods are half-open [start, end) in epoch milliseconds.
  */
 
-export type PeriodKind = "day" | "week" | "month";
+export type PeriodKind = "day" | "week" | "month" | "quarter";
 
 export interface PeriodRule {
   kind: PeriodKind;
@@ -229,7 +230,7 @@ interface NormalisedRule {
 
 function normaliseRule(rule: PeriodRule): NormalisedRule {
   const { kind, timeZone } = rule;
-  if (kind !== "day" && kind !== "week" && kind !== "month") {
+  if (kind !== "day" && kind !== "week" && kind !== "month" && kind !== "quarter") {
     throw new RangeError(`Unknown period kind: ${String(kind)}`);
   }
   if (!isValidTimeZone(timeZone)) {
@@ -271,6 +272,11 @@ function spanForShiftDay(rule: NormalisedRule, dayNumber: number): PeriodSpan {
     case "month": {
       const { year, month } = dayNumberToCivil(dayNumber);
       return { firstDay: civilToDayNumber(year, month, 1), nextFirstDay: civilToDayNumber(year, month + 1, 1) };
+    }
+    case "quarter": {
+      const { year, month } = dayNumberToCivil(dayNumber);
+      const first = month - ((month - 1) % 3);
+      return { firstDay: civilToDayNumber(year, first, 1), nextFirstDay: civilToDayNumber(year, first + 3, 1) };
     }
   }
 }

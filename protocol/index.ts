@@ -23,7 +23,8 @@ const Instant = z.iso.datetime({ offset: true });
  */
 export const Aggregation = z.enum(["sum", "count", "avg", "ratio", "min", "max", "last"]);
 export const Direction = z.enum(["higher", "lower"]);
-export const PeriodKind = z.enum(["day", "week", "month"]);
+/** `day` is a shift-day (from the board's `dayStartHour`), `week` starts on its `weekStartsOn`. */
+export const PeriodKind = z.enum(["day", "week", "month", "quarter"]);
 export const Scope = z.enum(["ingest", "read", "admin"]);
 /**
  * Who a viewer token speaks for. `agent`: their own team's boards through the visibility rules;
@@ -172,8 +173,20 @@ export const BoardCreate = z.strictObject({
   teamId: Id,
   metric: MetricKey,
   period: PeriodKind,
+  /** When a shift-day starts, local time (6: a day that runs 06:00–06:00 for night shifts). */
+  dayStartHour: z.number().int().min(0).max(23).default(0),
+  /** The first day of a week: 0 Sunday … 6 Saturday; 1 (Monday, ISO) by default. */
+  weekStartsOn: z.number().int().min(0).max(6).default(1),
 });
-export const BoardPatch = BoardCreate.omit({ id: true, teamId: true }).partial();
+export const BoardPatch = z
+  .strictObject({
+    name: Name,
+    metric: MetricKey,
+    period: PeriodKind,
+    dayStartHour: BoardCreate.shape.dayStartHour.removeDefault(),
+    weekStartsOn: BoardCreate.shape.weekStartsOn.removeDefault(),
+  })
+  .partial();
 
 /** A board as the REST API returns it (`GET /v1/boards`, `GET /v1/boards/:id`). */
 export const Board = z.object({
@@ -182,6 +195,8 @@ export const Board = z.object({
   teamId: z.string(),
   metric: z.string(),
   period: PeriodKind,
+  dayStartHour: z.number().int(),
+  weekStartsOn: z.number().int(),
   active: z.boolean(),
   /** The visibility settings in force (the board's own over the org's defaults). */
   visibility: Visibility,

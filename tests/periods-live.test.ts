@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { teamBoard } from "../worker/team-boards.ts";
-import { connect, createTeam, event, ingest, snapshot } from "./helpers.ts";
+import { api, connect, createTeam, event, ingest, json, snapshot } from "./helpers.ts";
 
 /** The Durable Object runs in this isolate, so faking Date moves its clock too. */
 function travelTo(instant: number) {
@@ -61,5 +61,30 @@ describe("period boundaries on a live board", () => {
     const alarm = await runInDurableObject(teamBoard(env, t.orgId, t.teamId), (_, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
     expect(alarm!).toBeLessThanOrEqual(Date.parse(today.period.end));
+  });
+});
+
+describe("board period settings", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("counts a 05:00 call in the previous shift-day on a board whose days start at 06:00, and weeks from Sunday", async () => {
+    const t = await createTeam(2);
+    await json(await api(t.adminKey, "POST", "/v1/boards", { id: "night", teamId: "t1", metric: "contacts_handled", period: "day", dayStartHour: 6 }), 201);
+    const week = await json(await api(t.adminKey, "POST", "/v1/boards", { id: "sunday-week", teamId: "t1", metric: "contacts_handled", period: "week", weekStartsOn: 0 }), 201);
+    expect(week).toMatchObject({ dayStartHour: 0, weekStartsOn: 0 });
+    // Tuesday 15 January 2030, 05:00 in Stockholm (UTC+1) is still Monday's night shift.
+    travelTo(Date.parse("2030-01-15T04:30:00Z"));
+    await ingest(t.ingestKey, [event("a1", "contacts_handled", 1, { occurredAt: "2030-01-15T04:00:00Z" })]);
+    const night = (await snapshot(t.readKey, "night")).snapshot;
+    expect(night.period).toMatchObject({ start: "2030-01-14T05:00:00.000Z", end: "2030-01-15T05:00:00.000Z" });
+    expect(night.rows.map((r) => r.agent?.id)).toEqual(["a1"]);
+    expect((await snapshot(t.readKey, "sunday-week")).snapshot.period).toMatchObject({ start: "2030-01-12T23:00:00.000Z", end: "2030-01-19T23:00:00.000Z" });
+    // Moving the start hour re-buckets the kept events: with days from 00:00 the call is Tuesday's.
+    await json(await api(t.adminKey, "PATCH", "/v1/boards/night", { dayStartHour: 0 }), 200);
+    const midnight = (await snapshot(t.readKey, "night")).snapshot;
+    expect(midnight.period).toMatchObject({ start: "2030-01-14T23:00:00.000Z" });
+    expect(midnight.rows.map((r) => r.agent?.id)).toEqual(["a1"]);
+    const refused = await json(await api(t.adminKey, "PATCH", "/v1/boards/night", { dayStartHour: 24 }), 422);
+    expect(refused.errors[0].path).toBe("/dayStartHour");
   });
 });

@@ -200,7 +200,7 @@ describe("months", () => {
 
 describe("nextPeriod", () => {
   const zones = ["Europe/Stockholm", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"];
-  const kinds: PeriodKind[] = ["day", "week", "month"];
+  const kinds: PeriodKind[] = ["day", "week", "month", "quarter"];
 
   it("produces contiguous chains of periods in every zone and kind", () => {
     for (const timeZone of zones) {
@@ -294,5 +294,34 @@ describe("rules and time zones", () => {
     expect(() => periodContaining({ kind: "day", timeZone: "UTC", dayStartHour: 1.5 }, 0)).toThrow(RangeError);
     expect(() => periodContaining({ kind: "week", timeZone: "UTC", weekStartsOn: 7 }, 0)).toThrow(RangeError);
     expect(() => periodContaining({ kind: "day", timeZone: "UTC" }, Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe("quarters", () => {
+  it("runs Q4 2026 in Stockholm from 1 October (summer time) to 1 January (winter time)", () => {
+    const q4 = periodContaining({ kind: "quarter", timeZone: "Europe/Stockholm" }, at("2026-11-23T12:00:00Z"));
+    expect(iso(q4.start)).toBe("2026-09-30T22:00:00.000Z");
+    expect(iso(q4.end)).toBe("2026-12-31T23:00:00.000Z");
+    expect(nextPeriod({ kind: "quarter", timeZone: "Europe/Stockholm" }, q4)).toMatchObject({ start: q4.end, end: at("2027-03-31T22:00:00Z") });
+  });
+
+  it("starts a quarter at the shift-day start hour, so a 05:00 call on 1 April still counts in Q1", () => {
+    const rule: PeriodRule = { kind: "quarter", timeZone: "America/New_York", dayStartHour: 6 };
+    const early = periodContaining(rule, at("2026-04-01T09:00:00Z")); // 05:00 EDT
+    expect(iso(early.start)).toBe("2026-01-01T11:00:00.000Z"); // 06:00 EST
+    expect(iso(early.end)).toBe("2026-04-01T10:00:00.000Z"); // 06:00 EDT
+  });
+
+  it("tiles time without gaps or overlaps, like every other kind", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) }), fc.integer({ min: 0, max: 23 }), (instant, hour) => {
+        const rule: PeriodRule = { kind: "quarter", timeZone: "Europe/Stockholm", dayStartHour: hour };
+        const period = periodContaining(rule, instant);
+        expect(period.start <= instant && instant < period.end).toBe(true);
+        expect(periodContaining(rule, period.end).start).toBe(period.end);
+        expect(periodContaining(rule, period.start - 1).end).toBe(period.start);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

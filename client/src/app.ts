@@ -445,6 +445,10 @@ function describePeriod(period: PeriodWindow, timeZone: string): string {
     }
     case "month":
       return first.toLocaleDateString(undefined, { month: "long", year: "numeric", timeZone });
+    case "quarter": {
+      const format = new Intl.DateTimeFormat(undefined, { month: "short", year: "numeric", timeZone });
+      return `Quarter ${format.formatRange(first, last)}`;
+    }
   }
 }
 

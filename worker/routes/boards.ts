@@ -21,6 +21,8 @@ const boardJson = (r: BoardRow, org: VisibilityOverrides): Board => ({
   teamId: r.teamId,
   metric: r.metricKey,
   period: r.period,
+  dayStartHour: r.dayStartHour,
+  weekStartsOn: r.weekStartsOn,
   active: r.active,
   visibility: effectiveVisibility(org, r.visibility),
   createdAt: new Date(r.createdAt).toISOString(),
@@ -78,6 +80,8 @@ boardRoutes.post("/boards", requireScope("admin"), async (c) => {
       teamId: body.teamId,
       metricKey: body.metric,
       period: body.period,
+      dayStartHour: body.dayStartHour,
+      weekStartsOn: body.weekStartsOn,
       createdAt: now,
       updatedAt: now,
     })
