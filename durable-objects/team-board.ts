@@ -209,11 +209,16 @@ export class TeamBoard extends DurableObject<Env> {
     });
 
     // Memory follows storage only once the transaction has committed.
+    const earlier = new Map<string, { board: LiveBoard; periodStart: number }>();
     for (const { board, periodStart, agent, entry } of touched.values()) {
-      if (periodStart !== board.period.start) continue;
+      if (periodStart !== board.period.start) {
+        earlier.set(`${board.config.id}\u0000${periodStart}`, { board, periodStart });
+        continue;
+      }
       board.put(agent, entry);
       this.#markDirty(board.config.id);
     }
+    for (const { board, periodStart } of earlier.values()) this.#restandClosedPeriod(board, periodStart);
     if (accepted > 0) this.#scheduleAlarm();
     this.#scheduleTick();
     return { accepted, duplicates };
@@ -368,13 +373,14 @@ export class TeamBoard extends DurableObject<Env> {
     this.#alarmAt = null;
     const now = Date.now();
     this.#rollPeriods(now);
-    if (this.#outboxHasRows()) await this.#drainOutbox();
+    if (this.#outboxHasRows() && (await this.#drainOutbox())) await this.#drainClosures();
     this.#scheduleAlarm();
   }
 
-  async #drainOutbox(): Promise<void> {
+  /** Archives events to D1; true when the outbox is empty (or all of this round's rows went). */
+  async #drainOutbox(): Promise<boolean> {
     const scope = this.#config;
-    if (!scope) return;
+    if (!scope) return false;
     for (let round = 0; round < 10; round++) {
       const rows = this.#sql
         .exec<EventRow & { received_at: number }>(
@@ -383,7 +389,7 @@ export class TeamBoard extends DurableObject<Env> {
           DRAIN_BATCH_ROWS,
         )
         .toArray();
-      if (rows.length === 0) return;
+      if (rows.length === 0) return true;
       try {
         // One D1 statement per round; the rows travel as one JSON parameter (a statement binds at
         // most 100 parameters, which made this 42 statements of 12 rows per 500 rows before).
@@ -401,23 +407,71 @@ export class TeamBoard extends DurableObject<Env> {
           )
           .run();
       } catch (error) {
-        // Rows stay in the outbox; the next attempt backs off exponentially.
-        const attempts = Number(this.#meta("drain_attempts") ?? 0) + 1;
-        this.#setMeta("drain_attempts", String(attempts));
-        this.#setMeta("drain_next_at", String(Date.now() + Math.min(DRAIN_MAX_BACKOFF_MS, 1000 * 2 ** attempts)));
-        console.error(`history drain failed (attempt ${attempts})`, error);
-        return;
+        this.#drainFailed(error);
+        return false;
       }
       // D1 committed: only now do the rows leave the outbox.
       this.#archivedSeq = rows.at(-1)!.seq;
       this.#setMeta("archived_seq", String(this.#archivedSeq));
-      this.#setMeta("drain_attempts", "0");
-      this.#setMeta("drain_next_at", "0");
+      this.#drainSucceeded();
+    }
+    return !this.#outboxHasRows();
+  }
+
+  /**
+   * Writes closed periods' final standings to D1 (after the events they are made of), replacing an
+   * earlier revision. A closure leaves the outbox once D1 committed the revision it was sent at.
+   */
+  async #drainClosures(): Promise<void> {
+    const scope = this.#config;
+    if (!scope) return;
+    const pending = this.#sql
+      .exec<{ board: string; period_start: number; period_end: number; kind: string; metric: string; direction: string; standings: string; revision: number; closed_at: number }>(
+        "SELECT * FROM closed_periods WHERE revision > archived_revision ORDER BY period_start LIMIT 20",
+      )
+      .toArray();
+    for (const c of pending) {
+      const standings = JSON.parse(c.standings) as [string, number, number, number][];
+      try {
+        const key = [scope.orgId, c.board, c.period_start] as const;
+        await this.env.DB.batch([
+          this.env.DB.prepare(
+            `INSERT INTO period_closures (org_id, board_id, period_start, period_end, kind, team_id, metric_key, direction, ranked, revision, closed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT DO UPDATE SET ranked = excluded.ranked, revision = excluded.revision, closed_at = excluded.closed_at
+             WHERE excluded.revision > period_closures.revision`,
+          ).bind(...key, c.period_end, c.kind, scope.teamId, c.metric, c.direction, standings.length, c.revision, c.closed_at),
+          this.env.DB.prepare("DELETE FROM period_standings WHERE org_id = ?1 AND board_id = ?2 AND period_start = ?3").bind(...key),
+          this.env.DB.prepare(
+            `INSERT INTO period_standings (org_id, board_id, period_start, agent_id, rank, place, score)
+             SELECT ?1, ?2, ?3, s.value ->> 0, s.value ->> 1, s.value ->> 2, s.value ->> 3 FROM json_each(?4) AS s WHERE true`,
+          ).bind(...key, c.standings),
+        ]);
+      } catch (error) {
+        this.#drainFailed(error);
+        return;
+      }
+      this.#sql.exec("UPDATE closed_periods SET archived_revision = ? WHERE board = ? AND period_start = ?", c.revision, c.board, c.period_start);
+      this.#drainSucceeded();
     }
   }
 
+  /** What was not archived stays; the next attempt backs off exponentially. */
+  #drainFailed(error: unknown): void {
+    const attempts = Number(this.#meta("drain_attempts") ?? 0) + 1;
+    this.#setMeta("drain_attempts", String(attempts));
+    this.#setMeta("drain_next_at", String(Date.now() + Math.min(DRAIN_MAX_BACKOFF_MS, 1000 * 2 ** attempts)));
+    console.error(`history drain failed (attempt ${attempts})`, error);
+  }
+
+  #drainSucceeded(): void {
+    this.#setMeta("drain_attempts", "0");
+    this.#setMeta("drain_next_at", "0");
+  }
+
+  /** Events or closed periods not yet in D1. */
   #outboxHasRows(): boolean {
-    return this.#lastSeq > this.#archivedSeq;
+    return this.#lastSeq > this.#archivedSeq || this.#sql.exec("SELECT 1 FROM closed_periods WHERE revision > archived_revision LIMIT 1").toArray().length > 0;
   }
 
   #scheduleAlarm(): void {
@@ -614,11 +668,37 @@ export class TeamBoard extends DurableObject<Env> {
     for (const board of this.#boards.values()) {
       if (now < board.period.end) continue;
       const previous = periodWindow(board);
+      this.#recordClosure(board);
       const period = periodContaining(board.rule, now);
       board.reset(period, this.#readScores(board.config.id, period.start));
       this.#announceNewPeriod(board, previous);
     }
     this.#scheduleTick();
+  }
+
+  /**
+   * Keeps a closed period's final standings for D1 history (drained with the events). Called when
+   * the period ends, and again when a late event or a correction changes it.
+   */
+  #recordClosure(board: LiveBoard): void {
+    const standings = board.ranking.entries().map((s) => [s.member, s.rank, s.place, s.score]);
+    if (standings.length === 0 && board.qualifying.size === 0) return;
+    const { id, metric } = board.config;
+    this.#sql.exec(
+      `INSERT INTO closed_periods (board, period_start, period_end, kind, metric, direction, standings, revision, archived_revision, closed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0, ?)
+       ON CONFLICT (board, period_start) DO UPDATE SET standings = excluded.standings, revision = closed_periods.revision + 1, closed_at = excluded.closed_at`,
+      id, board.period.start, board.period.end, board.period.kind, metric.key, metric.direction, JSON.stringify(standings), Date.now(),
+    );
+  }
+
+  /** A late event or correction changed a period that already closed: its standings are recorded again. */
+  #restandClosedPeriod(board: LiveBoard, periodStart: number): void {
+    const closed = this.#sql.exec("SELECT 1 FROM closed_periods WHERE board = ? AND period_start = ?", board.config.id, periodStart).toArray();
+    if (closed.length === 0 || !this.#config) return;
+    const past = new LiveBoard(board.config, board.rule.timeZone, periodStart, new Map(Object.entries(this.#config.agents)));
+    past.reset(past.period, this.#readScores(board.config.id, periodStart));
+    this.#recordClosure(past);
   }
 
   /** Every view hears that the period closed; the next tick sends each a snapshot of the new one. */
@@ -773,6 +853,15 @@ export class TeamBoard extends DurableObject<Env> {
     // No (agent, metric) index: corrections are rare and fold from the metric's period range, while
     // a third index on every insert cost about a third of ingest throughput.
     this.#addColumns("scores", { den: "REAL NOT NULL DEFAULT 0", adjust: "REAL NOT NULL DEFAULT 0" });
+    // Final standings of closed periods, kept until D1 history has their latest revision.
+    this.#sql.exec(`
+      CREATE TABLE IF NOT EXISTS closed_periods (
+        board TEXT NOT NULL, period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, kind TEXT NOT NULL,
+        metric TEXT NOT NULL, direction TEXT NOT NULL, standings TEXT NOT NULL,
+        revision INTEGER NOT NULL, archived_revision INTEGER NOT NULL, closed_at INTEGER NOT NULL,
+        PRIMARY KEY (board, period_start)
+      ) WITHOUT ROWID;
+    `);
   }
 
   #addColumns(table: string, columns: Record<string, string>): void {

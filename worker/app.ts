@@ -6,6 +6,7 @@ import { problemResponse, ProblemError } from "./problem.ts";
 import { boardRoutes } from "./routes/boards.ts";
 import { directory } from "./routes/directory.ts";
 import { events } from "./routes/events.ts";
+import { history } from "./routes/history.ts";
 import { org } from "./routes/org.ts";
 import { tokens } from "./routes/tokens.ts";
 import { visibility } from "./routes/visibility.ts";
@@ -32,6 +33,7 @@ app.route("/v1", tokens);
 app.route("/v1", visibility);
 app.route("/v1", events);
 app.route("/v1", boardRoutes);
+app.route("/v1", history);
 app.route("/v1", directory);
 
 app.notFound(() => problemResponse(new ProblemError(404, "Not found", "No such route.")));

@@ -193,3 +193,40 @@ export const settingsAudit = sqliteTable(
   },
   (t) => [index("settings_audit_target").on(t.orgId, t.target, t.at)],
 );
+
+/**
+ * A closed period of a board: written by the team's Durable Object when the period ends, and
+ * again if a late event or a correction changes it (`revision` counts the writes).
+ */
+export const periodClosures = sqliteTable(
+  "period_closures",
+  {
+    orgId: text("org_id").notNull(),
+    boardId: text("board_id").notNull(),
+    periodStart: integer("period_start").notNull(),
+    periodEnd: integer("period_end").notNull(),
+    kind: text("kind").$type<"day" | "week" | "month" | "quarter">().notNull(),
+    teamId: text("team_id").notNull(),
+    metricKey: text("metric_key").notNull(),
+    direction: text("direction").$type<"higher" | "lower">().notNull(),
+    ranked: integer("ranked").notNull(),
+    revision: integer("revision").notNull(),
+    closedAt: integer("closed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.boardId, t.periodStart] })],
+);
+
+/** The final standings of a closed period: one row per ranked agent. */
+export const periodStandings = sqliteTable(
+  "period_standings",
+  {
+    orgId: text("org_id").notNull(),
+    boardId: text("board_id").notNull(),
+    periodStart: integer("period_start").notNull(),
+    agentId: text("agent_id").notNull(),
+    rank: integer("rank").notNull(),
+    place: integer("place").notNull(),
+    score: real("score").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.boardId, t.periodStart, t.agentId] }), index("period_standings_agent").on(t.orgId, t.agentId, t.boardId, t.periodStart)],
+);

@@ -1,0 +1,127 @@
+import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { teamBoard } from "../worker/team-boards.ts";
+import { api, createTeam, createToken, event, ingest, json, snapshot, type TeamFixture } from "./helpers.ts";
+
+/** The Durable Object runs in this isolate, so faking Date moves its clock too. */
+function travelTo(instant: string) {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(Date.parse(instant));
+}
+
+/** Tuesday 15 January 2030 in Stockholm (UTC+1): a1 handles 3 contacts, a2 2, a3 1, a4 none. */
+async function closedDay(t: TeamFixture) {
+  travelTo("2030-01-15T10:00:00Z");
+  const contacts = (agent: string, n: number) => Array.from({ length: n }, () => event(agent, "contacts_handled", 1, { occurredAt: "2030-01-15T09:00:00Z" }));
+  const events = [...contacts("a1", 3), ...contacts("a2", 2), ...contacts("a3", 1)];
+  await ingest(t.ingestKey, events);
+  travelTo("2030-01-16T10:00:00Z");
+  await runDurableObjectAlarm(teamBoard(env, t.orgId, "t1"));
+  return events;
+}
+
+const DAY = { kind: "day", start: "2030-01-14T23:00:00.000Z", end: "2030-01-15T23:00:00.000Z" };
+
+describe("closed periods in history", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("writes a period's final standings to D1 when it closes, and the board starts afresh", async () => {
+    const t = await createTeam(4);
+    await closedDay(t);
+    const stored = await env.DB.prepare("SELECT agent_id, rank, place, score FROM period_standings WHERE org_id = ? AND board_id = ? ORDER BY place")
+      .bind(t.orgId, t.boards.contacts)
+      .all();
+    expect(stored.results).toEqual([
+      { agent_id: "a1", rank: 1, place: 1, score: 3 },
+      { agent_id: "a2", rank: 2, place: 2, score: 2 },
+      { agent_id: "a3", rank: 3, place: 3, score: 1 },
+    ]);
+    expect((await snapshot(t.readKey, t.boards.contacts)).snapshot.rows).toEqual([]);
+    const full = await json(await api(t.readKey, "GET", `/v1/boards/${t.boards.contacts}/history`), 200);
+    expect(full.periods).toHaveLength(1);
+    expect(full.periods[0]).toMatchObject({ period: DAY, revision: 1, view: "full", total: 3 });
+    expect(full.periods[0].rows.map((r: { agent: { id: string }; rank: number; score: number }) => [r.agent.id, r.rank, r.score])).toEqual([
+      ["a1", 1, 3],
+      ["a2", 2, 2],
+      ["a3", 3, 1],
+    ]);
+  });
+
+  it("shows history through the board's visibility: an agent sees the top and their own row, a wallboard the top", async () => {
+    const t = await createTeam(4);
+    await json(await api(t.adminKey, "PATCH", `/v1/boards/${t.boards.contacts}/visibility`, { mode: "top_n_and_me", n: 1, anonymise: true }), 200);
+    await closedDay(t);
+    const a3 = await createToken(t.adminKey, { role: "agent", agentId: "a3" });
+    const mine = await json(await api(a3.token, "GET", `/v1/boards/${t.boards.contacts}/history`), 200);
+    expect(mine.periods[0].rows).toEqual([
+      { rank: 1, place: 1, agent: null, label: "Agent #1", score: 3 },
+      { rank: 3, place: 3, agent: { id: "a3", name: "Agent 3" }, label: "Agent 3", score: 1, me: true },
+    ]);
+    expect(JSON.stringify(mine)).not.toMatch(/"a1"|"a2"|Agent 1|Agent 2/);
+    const display = await createToken(t.adminKey, { role: "display", teamIds: ["t1"] });
+    const wall = await json(await api(display.token, "GET", `/v1/boards/${t.boards.contacts}/history`), 200);
+    expect(wall.periods[0].rows.map((r: { place: number }) => r.place)).toEqual([1]);
+    const other = await createTeam(1);
+    await json(await api(other.readKey, "GET", `/v1/boards/${t.boards.contacts}/history?limit=0`), 422);
+  });
+
+  it("gives an agent's trend over recent periods to leads and to the agent, and to no other agent", async () => {
+    const t = await createTeam(4);
+    await json(await api(t.adminKey, "PATCH", `/v1/boards/${t.boards.contacts}/visibility`, { mode: "everyone" }), 200);
+    await closedDay(t);
+    // Wednesday: a3 leads.
+    await ingest(t.ingestKey, [event("a3", "contacts_handled", 1, { occurredAt: "2030-01-16T09:00:00Z" })]);
+    travelTo("2030-01-17T10:00:00Z");
+    await runDurableObjectAlarm(teamBoard(env, t.orgId, "t1"));
+
+    const lead = await createToken(t.adminKey, { role: "lead", teamIds: ["t1"] });
+    const trend = await json(await api(lead.token, "GET", `/v1/agents/a3/trend?board=${t.boards.contacts}&periods=5`), 200);
+    expect(trend.points.map((p: { period: { start: string }; rank: number; score: number; ranked: number }) => [p.period.start, p.rank, p.score, p.ranked])).toEqual([
+      ["2030-01-15T23:00:00.000Z", 1, 1, 1],
+      ["2030-01-14T23:00:00.000Z", 3, 1, 3],
+    ]);
+    const own = await createToken(t.adminKey, { role: "agent", agentId: "a3" });
+    expect((await json(await api(own.token, "GET", `/v1/agents/a3/trend?board=${t.boards.contacts}`), 200)).points).toHaveLength(2);
+    const colleague = await createToken(t.adminKey, { role: "agent", agentId: "a2" });
+    await json(await api(colleague.token, "GET", `/v1/agents/a3/trend?board=${t.boards.contacts}`), 403);
+    const missing = await json(await api(lead.token, "GET", "/v1/agents/a3/trend"), 422);
+    expect(missing.errors[0].path).toBe("query/board");
+  });
+
+  it("revises a closed period's history when a late event or a correction changes it", async () => {
+    const t = await createTeam(4);
+    const events = await closedDay(t);
+    // A late event for a3 and a void of one of a1's contacts, both in Tuesday.
+    await ingest(t.ingestKey, [
+      event("a3", "contacts_handled", 1, { occurredAt: "2030-01-15T20:00:00Z" }),
+      event("a3", "contacts_handled", 1, { occurredAt: "2030-01-15T20:05:00Z" }),
+      { id: "void-1", agent: "a1", metric: "contacts_handled", kind: "void", ref: events[0]!.id, occurredAt: "2030-01-16T09:00:00Z" },
+    ]);
+    expect((await snapshot(t.readKey, t.boards.contacts)).snapshot.rows).toEqual([]);
+    await runDurableObjectAlarm(teamBoard(env, t.orgId, "t1"));
+    const revised = await json(await api(t.readKey, "GET", `/v1/boards/${t.boards.contacts}/history`), 200);
+    expect(revised.periods[0]).toMatchObject({ period: DAY, revision: 2 });
+    // a3 now has 3; a1 (one contact voided) ties a2 at 2, and a2 got there first.
+    expect(revised.periods[0].rows.map((r: { agent: { id: string }; rank: number; score: number }) => [r.agent.id, r.rank, r.score])).toEqual([
+      ["a3", 1, 3],
+      ["a2", 2, 2],
+      ["a1", 2, 2],
+    ]);
+  });
+
+  it("keeps a closed period until D1 takes it: standings written while D1 was down arrive once it is back", async () => {
+    const t = await createTeam(3);
+    await env.DB.exec("ALTER TABLE period_standings RENAME TO period_standings_away");
+    try {
+      await closedDay(t);
+      await runDurableObjectAlarm(teamBoard(env, t.orgId, "t1"));
+    } finally {
+      await env.DB.exec("ALTER TABLE period_standings_away RENAME TO period_standings");
+    }
+    // The batch that failed wrote nothing, not even the closure row.
+    expect((await json(await api(t.readKey, "GET", `/v1/boards/${t.boards.contacts}/history`), 200)).periods).toEqual([]);
+    await runDurableObjectAlarm(teamBoard(env, t.orgId, "t1"));
+    const after = await json(await api(t.readKey, "GET", `/v1/boards/${t.boards.contacts}/history`), 200);
+    expect(after.periods.map((p: { period: unknown; total: number }) => [p.period, p.total])).toEqual([[DAY, 3]]);
+  });
+});
