@@ -32,6 +32,10 @@ export class LiveBoard implements ProjectableBoard {
   readonly entries = new Map<string, ScoreEntry>();
   /** Members with a score but below the metric's minimum volume: agent -> volume so far. */
   readonly qualifying = new Map<string, number>();
+  /** Places each agent moved with the latest events (positive: up). */
+  movement = new Map<string, number>();
+  /** Final ranks in the previous period, set by the owner when a period starts. */
+  previousRanks = new Map<string, number>();
   readonly rule: PeriodRule;
   period: Period;
 
@@ -120,7 +124,22 @@ export class LiveBoard implements ProjectableBoard {
     this.entries.clear();
     this.ranking.clear();
     this.qualifying.clear();
+    this.movement = new Map();
     for (const [agentId, entry] of entries) this.put(agentId, entry);
+  }
+
+  /** Current ranks by agent. */
+  ranks(): Map<string, number> {
+    return new Map(this.ranking.entries().map((s) => [s.member, s.rank]));
+  }
+
+  /** Records how far each agent moved between two rank maps (taken before and after some events). */
+  noteMovement(before: ReadonlyMap<string, number>): void {
+    this.movement = new Map();
+    for (const [agent, rank] of this.ranks()) {
+      const was = before.get(agent);
+      if (was !== undefined && was !== rank) this.movement.set(agent, was - rank);
+    }
   }
 
   /** After the team's membership changed. */

@@ -27,6 +27,9 @@ export interface ProjectableBoard {
   /** Members below the minimum volume (agent -> volume), and that minimum. */
   qualifying: ReadonlyMap<string, number>;
   minVolume: number;
+  /** Places moved with the latest events, and final ranks in the previous period (live boards only). */
+  movement?: ReadonlyMap<string, number>;
+  previousRanks?: ReadonlyMap<string, number>;
   nameOf(agentId: string): string;
   /** The agent asked not to be named to colleagues and wallboards. */
   isOptedOut(agentId: string): boolean;
@@ -61,6 +64,7 @@ export function projectViewFor(viewer: Viewer, board: ProjectableBoard, shared?:
         agent: { id: s.member, name: board.nameOf(s.member) },
         label: board.nameOf(s.member),
         score: roundScore(s.score),
+        ...comparisons(board, s.member),
         ...(board.isOptedOut(s.member) ? { optedOut: true as const } : {}),
       })),
       total: ranking.size,
@@ -111,8 +115,16 @@ function rowFor(board: ProjectableBoard, s: Standing, me: string | null): Row {
     label: named ? board.nameOf(s.member) : anonymousLabel(s.place),
   };
   if (isMe || board.visibility.showScores) row.score = roundScore(s.score);
+  // Movement and last period's rank could follow an anonymous row across frames and periods.
+  if (named) Object.assign(row, comparisons(board, s.member));
   if (isMe) row.me = true;
   return row;
+}
+
+function comparisons(board: ProjectableBoard, agent: string): Pick<Row, "change" | "previousRank"> {
+  const change = board.movement?.get(agent);
+  const previousRank = board.previousRanks?.get(agent);
+  return { ...(change ? { change } : {}), ...(previousRank === undefined ? {} : { previousRank }) };
 }
 
 /** The places a mode shows to an agent (`me`) or a wallboard (`me` null), in board order. */
@@ -163,6 +175,8 @@ function sameRow(a: Row, b: Row): boolean {
     a.rank === b.rank &&
     a.score === b.score &&
     a.label === b.label &&
+    a.change === b.change &&
+    a.previousRank === b.previousRank &&
     a.agent?.id === b.agent?.id &&
     a.agent?.name === b.agent?.name &&
     a.me === b.me &&

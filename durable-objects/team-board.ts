@@ -22,7 +22,7 @@ import {
 } from "../protocol/index.ts";
 import { type EventKind, foldEvents, type Part } from "./aggregation.ts";
 import { type BoardConfig, LiveBoard, type ScoreEntry } from "./live-board.ts";
-import { periodContaining } from "./periods.ts";
+import { type Period, periodContaining } from "./periods.ts";
 import { serialiseFrame } from "./frames.ts";
 import { type BoardView, diffRows, projectViewFor, type Viewer, viewKeyOf } from "./projection.ts";
 import { loadTeamConfig, type TeamConfig, type TeamScope } from "./team-config.ts";
@@ -210,14 +210,17 @@ export class TeamBoard extends DurableObject<Env> {
 
     // Memory follows storage only once the transaction has committed.
     const earlier = new Map<string, { board: LiveBoard; periodStart: number }>();
+    const ranksBefore = new Map<LiveBoard, Map<string, number>>();
     for (const { board, periodStart, agent, entry } of touched.values()) {
       if (periodStart !== board.period.start) {
         earlier.set(`${board.config.id}\u0000${periodStart}`, { board, periodStart });
         continue;
       }
+      if (!ranksBefore.has(board)) ranksBefore.set(board, board.ranks());
       board.put(agent, entry);
       this.#markDirty(board.config.id);
     }
+    for (const [board, before] of ranksBefore) board.noteMovement(before);
     for (const { board, periodStart } of earlier.values()) this.#restandClosedPeriod(board, periodStart);
     if (accepted > 0) this.#scheduleAlarm();
     this.#scheduleTick();
@@ -669,8 +672,7 @@ export class TeamBoard extends DurableObject<Env> {
       if (now < board.period.end) continue;
       const previous = periodWindow(board);
       this.#recordClosure(board);
-      const period = periodContaining(board.rule, now);
-      board.reset(period, this.#readScores(board.config.id, period.start));
+      this.#startPeriod(board, periodContaining(board.rule, now));
       this.#announceNewPeriod(board, previous);
     }
     this.#scheduleTick();
@@ -695,10 +697,20 @@ export class TeamBoard extends DurableObject<Env> {
   /** A late event or correction changed a period that already closed: its standings are recorded again. */
   #restandClosedPeriod(board: LiveBoard, periodStart: number): void {
     const closed = this.#sql.exec("SELECT 1 FROM closed_periods WHERE board = ? AND period_start = ?", board.config.id, periodStart).toArray();
-    if (closed.length === 0 || !this.#config) return;
-    const past = new LiveBoard(board.config, board.rule.timeZone, periodStart, new Map(Object.entries(this.#config.agents)));
-    past.reset(past.period, this.#readScores(board.config.id, periodStart));
-    this.#recordClosure(past);
+    if (closed.length > 0) this.#recordClosure(this.#boardAt(board, periodStart));
+  }
+
+  /** The board as it stands for another of its periods, from the scores kept for it. */
+  #boardAt(board: LiveBoard, instant: number): LiveBoard {
+    const past = new LiveBoard(board.config, board.rule.timeZone, instant, new Map(Object.entries(this.#config?.agents ?? {})));
+    past.reset(past.period, this.#readScores(board.config.id, past.period.start));
+    return past;
+  }
+
+  /** Starts the board's current period from its kept scores, with the previous period's final ranks to compare. */
+  #startPeriod(board: LiveBoard, period: Period): void {
+    board.reset(period, this.#readScores(board.config.id, period.start));
+    board.previousRanks = this.#boardAt(board, period.start - 1).ranks();
   }
 
   /** Every view hears that the period closed; the next tick sends each a snapshot of the new one. */
@@ -763,7 +775,7 @@ export class TeamBoard extends DurableObject<Env> {
       const board = new LiveBoard(boardConfig, config.timeZone, now, members, optedOut);
       const signature = LiveBoard.signature(boardConfig, config.timeZone);
       if (this.#meta(`signature:${boardConfig.id}`) !== signature) this.#rebuildScores(board, signature);
-      board.reset(board.period, this.#readScores(boardConfig.id, board.period.start));
+      this.#startPeriod(board, board.period);
       next.set(boardConfig.id, board);
       this.#markDirty(boardConfig.id);
       const previous = this.#boards.get(boardConfig.id);

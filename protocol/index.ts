@@ -349,6 +349,10 @@ export const Row = z.object({
   label: z.string(),
   /** Absent when the board hides scores from this viewer. */
   score: z.number().optional(),
+  /** Places moved with the latest events (positive: up); absent when none, or when the row is anonymous. */
+  change: z.number().int().optional(),
+  /** The agent's final rank in the board's previous period; absent when unranked then, or when the row is anonymous. */
+  previousRank: z.number().int().positive().optional(),
   /** The viewer's own row. */
   me: z.literal(true).optional(),
   /** Shown to leads, managers and admins only: this agent asked not to be named to colleagues. */

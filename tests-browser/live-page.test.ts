@@ -42,6 +42,8 @@ describe.skipIf(skipBrowserTests)("the live board page", () => {
           agent: data["agentId"] === undefined ? null : { id: data["agentId"], name: label },
           label,
           ...(data["score"] === undefined ? {} : { score: Number(data["score"]) }),
+          ...(data["change"] === undefined ? {} : { change: Number(data["change"]) }),
+          ...(data["previousRank"] === undefined ? {} : { previousRank: Number(data["previousRank"]) }),
           ...(data["me"] === "true" ? { me: true as const } : {}),
         };
       }),

@@ -20,8 +20,9 @@ describe("live board over a WebSocket", () => {
     if (update.type !== "update" || snapshot.type !== "snapshot") throw new Error("unexpected frames");
     expect(update.seq).toBe(snapshot.seq + 1);
     expect(update.changed).toEqual([
+      // a2 is new on the board; a1 fell one place.
       { agent: { id: "a2", name: "Agent 2" }, label: "Agent 2", rank: 1, place: 1, score: 2 },
-      { agent: { id: "a1", name: "Agent 1" }, label: "Agent 1", rank: 2, place: 2, score: 1 },
+      { agent: { id: "a1", name: "Agent 1" }, label: "Agent 1", rank: 2, place: 2, score: 1, change: -1 },
     ]);
     expect(update.total).toBe(2);
     socket.ws.close();

@@ -56,7 +56,10 @@ function boardFor(s: Scenario): ProjectableBoard {
   const qualifying = new Map<string, number>();
   s.members.forEach((m, i) => (m.qualifying ? qualifying.set(idOf(i), m.score) : ranking.set(idOf(i), m.score, i)));
   const optedOut = new Set(s.members.flatMap((m, i) => (m.optedOut ? [idOf(i)] : [])));
-  return { ranking, visibility: s.visibility, nameOf, isOptedOut: (id) => optedOut.has(id), qualifying, minVolume: MIN_VOLUME };
+  // Every other agent moved and had a rank last period, so rows carry comparisons often.
+  const movement = new Map(s.members.flatMap((m, i) => (i % 2 === 0 ? [[idOf(i), (m.score % 3) - 1] as const] : [])));
+  const previousRanks = new Map(s.members.flatMap((m, i) => (i % 3 === 0 ? [[idOf(i), 1 + (m.score % 5)] as const] : [])));
+  return { ranking, visibility: s.visibility, nameOf, isOptedOut: (id) => optedOut.has(id), qualifying, minVolume: MIN_VOLUME, movement, previousRanks };
 }
 
 /** The places a mode shows, worked out from the mode's definition rather than the code under test. */
@@ -169,8 +172,16 @@ describe("the privacy projection", () => {
         for (const row of view.rows) {
           expect(Row.strict().safeParse(row).success).toBe(true);
           expect(row).not.toHaveProperty("optedOut");
-          if (row.agent === null) expect(row.label).toBe(`Agent #${row.place}`);
-          else expect(row.label).toBe(row.agent.name);
+          if (row.agent === null) {
+            expect(row.label).toBe(`Agent #${row.place}`);
+            // Movement and last period's rank would let a viewer follow an anonymous row.
+            expect(row).not.toHaveProperty("change");
+            expect(row).not.toHaveProperty("previousRank");
+          } else {
+            expect(row.label).toBe(row.agent.name);
+            expect(row.previousRank).toBe(boardFor(s).previousRanks!.get(row.agent.id));
+            expect(row.change).toBe(boardFor(s).movement!.get(row.agent.id) || undefined);
+          }
         }
       }),
       { numRuns: 2000 },

@@ -309,9 +309,17 @@ function fillRow(tr: HTMLTableRowElement, row: Row, unit: string): void {
   setData(data, "score", row.score === undefined ? undefined : String(row.score));
   setData(data, "agentId", row.agent?.id);
   setData(data, "me", row.me ? "true" : undefined);
+  setData(data, "change", row.change === undefined ? undefined : String(row.change));
+  setData(data, "previousRank", row.previousRank === undefined ? undefined : String(row.previousRank));
   const [place, rank, name, score] = tr.children;
   setText(place, String(row.place));
-  setText(rank, String(row.rank));
+  // The rank, with how far the agent moved with the latest events and where they ended last period.
+  const move = row.change === undefined ? "" : row.change > 0 ? ` ▲${row.change}` : ` ▼${-row.change}`;
+  setText(rank, `${row.rank}${move}`);
+  if (rank instanceof HTMLElement) {
+    const moved = row.change === undefined ? "" : `${row.change > 0 ? "Up" : "Down"} ${Math.abs(row.change)} with the latest results. `;
+    rank.title = `${moved}${row.previousRank === undefined ? "" : `Last period: ${row.previousRank}.`}`.trim();
+  }
   setText(name?.firstElementChild ?? undefined, row.label);
   const tag = name?.lastElementChild;
   if (tag instanceof HTMLElement) showText(tag, row.me ? "You" : row.optedOut ? "Not named to colleagues" : undefined);
