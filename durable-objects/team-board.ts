@@ -94,6 +94,8 @@ const DRAIN_DELAY_MS = 500;
 const DRAIN_BATCH_ROWS = 2000;
 const DRAIN_MAX_BACKOFF_MS = 5 * 60_000;
 const CONFIG_MAX_AGE_MS = 10 * 60_000;
+/** A quarter is at most 92 days; a day more covers the shift-day start hour. */
+const LONGEST_PERIOD_MS = 93 * 86_400_000;
 const CONFIG_RELOAD_MIN_INTERVAL_MS = 5_000;
 const CLIENT_MESSAGES_PER_WINDOW = 20;
 const CLIENT_WINDOW_MS = 10_000;
@@ -160,6 +162,8 @@ export class TeamBoard extends DurableObject<Env> {
 
     let accepted = 0;
     let duplicates = 0;
+    let late = 0;
+    const graceMs = (this.#config?.lateGraceHours ?? 72) * 3_600_000;
     type Touched = { board: LiveBoard; periodStart: number; agent: string; entry: ScoreEntry };
     const touched = new Map<string, Touched>();
     const corrected = new Map<string, Omit<Touched, "entry">>();
@@ -187,8 +191,15 @@ export class TeamBoard extends DurableObject<Env> {
         fresh.delete(event.id);
         accepted++;
         if (seq > this.#lastSeq) this.#lastSeq = seq;
+        let tooLate = false;
         for (const board of this.#boardsByMetric.get(event.metric) ?? []) {
-          const periodStart = board.periodStartOf(countsAt[i]!);
+          const period = board.periodAt(countsAt[i]!);
+          // A period closed longer ago than the grace window is final: the event is kept, not counted.
+          if (period.end + graceMs < now) {
+            tooLate = true;
+            continue;
+          }
+          const periodStart = period.start;
           const key = `${board.config.id}\u0000${periodStart}\u0000${event.agent}`;
           if (event.kind === "set" || event.kind === "void") {
             corrected.set(key, { board, periodStart, agent: event.agent });
@@ -200,6 +211,7 @@ export class TeamBoard extends DurableObject<Env> {
           const entry = board.withEvent(previous, { kind: event.kind, value: event.value, part: event.part, occurredAt: event.occurredAt }, seq);
           touched.set(key, { board, periodStart, agent: event.agent, entry });
         }
+        if (tooLate) late++;
       });
       // A correction changes what earlier samples add up to: fold the agent's period afresh.
       for (const [key, { board, periodStart, agent }] of corrected) {
@@ -224,7 +236,7 @@ export class TeamBoard extends DurableObject<Env> {
     for (const { board, periodStart } of earlier.values()) this.#restandClosedPeriod(board, periodStart);
     if (accepted > 0) this.#scheduleAlarm();
     this.#scheduleTick();
-    return { accepted, duplicates };
+    return { accepted, duplicates, late };
   }
 
   /** When each event counts (a correction: when what it corrects counted), and which corrections are refused. */
@@ -377,7 +389,20 @@ export class TeamBoard extends DurableObject<Env> {
     const now = Date.now();
     this.#rollPeriods(now);
     if (this.#outboxHasRows() && (await this.#drainOutbox())) await this.#drainClosures();
+    this.#pruneArchived(now);
     this.#scheduleAlarm();
+  }
+
+  /**
+   * Forgets what can no longer change a board: archived events, scores and closed periods that lie
+   * further back than the longest period plus the grace window. A retry of a forgotten event is
+   * accepted again but counts nowhere (it is too late everywhere), and D1 history ignores it.
+   */
+  #pruneArchived(now: number): void {
+    const before = now - LONGEST_PERIOD_MS - (this.#config?.lateGraceHours ?? 72) * 3_600_000;
+    this.#sql.exec("DELETE FROM events WHERE seq <= ? AND counts_at < ?", this.#archivedSeq, before);
+    this.#sql.exec("DELETE FROM scores WHERE period_start < ?", before);
+    this.#sql.exec("DELETE FROM closed_periods WHERE archived_revision = revision AND period_end < ?", before);
   }
 
   /** Archives events to D1; true when the outbox is empty (or all of this round's rows went). */
@@ -437,7 +462,17 @@ export class TeamBoard extends DurableObject<Env> {
       const standings = JSON.parse(c.standings) as [string, number, number, number][];
       try {
         const key = [scope.orgId, c.board, c.period_start] as const;
+        const after = JSON.stringify(standings.map(([agent, rank, , score]) => [agent, rank, score]));
         await this.env.DB.batch([
+          // A revision of a period already in history is audited: its standings before and after.
+          this.env.DB.prepare(
+            `INSERT INTO settings_audit (org_id, at, actor, target, before, after)
+             SELECT ?1, ?4, 'late events and corrections', 'history:' || ?2 || '@' || strftime('%Y-%m-%dT%H:%M:%fZ', ?3 / 1000.0, 'unixepoch'),
+                    (SELECT json_group_array(json_array(agent_id, rank, score))
+                       FROM (SELECT agent_id, rank, score FROM period_standings WHERE org_id = ?1 AND board_id = ?2 AND period_start = ?3 ORDER BY place)),
+                    ?5
+             WHERE EXISTS (SELECT 1 FROM period_closures WHERE org_id = ?1 AND board_id = ?2 AND period_start = ?3 AND revision < ?6)`,
+          ).bind(...key, Date.now(), after, c.revision),
           this.env.DB.prepare(
             `INSERT INTO period_closures (org_id, board_id, period_start, period_end, kind, team_id, metric_key, direction, ranked, revision, closed_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)

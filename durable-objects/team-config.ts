@@ -13,6 +13,8 @@ export interface TeamScope {
 export interface TeamConfig extends TeamScope {
   teamName: string;
   timeZone: string;
+  /** Absent in configurations stored before it existed (= 72). */
+  lateGraceHours?: number;
   boards: BoardConfig[];
   /** Active members: agent id -> display name. */
   agents: Record<string, string>;
@@ -24,7 +26,7 @@ export interface TeamConfig extends TeamScope {
 export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScope): Promise<TeamConfig> {
   const db = drizzle(d1);
   const [orgRows, teamRows, boardRows, agentRows] = await db.batch([
-    db.select({ timeZone: orgs.timeZone, visibility: orgs.visibility }).from(orgs).where(eq(orgs.id, orgId)),
+    db.select({ timeZone: orgs.timeZone, visibility: orgs.visibility, lateGraceHours: orgs.lateGraceHours }).from(orgs).where(eq(orgs.id, orgId)),
     db.select({ name: teams.name }).from(teams).where(and(eq(teams.orgId, orgId), eq(teams.id, teamId))),
     db
       .select({
@@ -55,6 +57,7 @@ export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScop
     teamId,
     teamName: teamRows[0]?.name ?? teamId,
     timeZone: orgRows[0]?.timeZone ?? "UTC",
+    lateGraceHours: orgRows[0]?.lateGraceHours ?? 72,
     boards: boardRows.map((b) => ({
       id: b.id,
       name: b.name,

@@ -55,8 +55,10 @@ export const TimeZone = z.string().refine(
   { message: "must be an IANA time zone, e.g. Europe/Stockholm" },
 );
 
-export const OrgCreate = z.strictObject({ name: Name, timeZone: TimeZone });
-export const OrgPatch = OrgCreate.partial();
+/** How long after a period closes late events and corrections still change it; 72 hours unless set. */
+const LateGraceHours = z.number().int().min(0).max(2160);
+export const OrgCreate = z.strictObject({ name: Name, timeZone: TimeZone, lateGraceHours: LateGraceHours.default(72) });
+export const OrgPatch = z.strictObject({ name: Name, timeZone: TimeZone, lateGraceHours: LateGraceHours }).partial();
 
 export const DepartmentCreate = z.strictObject({ id: Id.optional(), name: Name });
 export const DepartmentPatch = DepartmentCreate.omit({ id: true }).partial();
@@ -332,7 +334,15 @@ export type ScoreEvent = z.infer<typeof ScoreEvent>;
 export type ScoreEventInput = z.input<typeof ScoreEvent>;
 export type EventBatch = z.infer<typeof EventBatch>;
 
-export const IngestResult = z.object({ accepted: z.number().int(), duplicates: z.number().int() });
+export const IngestResult = z.object({
+  accepted: z.number().int(),
+  duplicates: z.number().int(),
+  /**
+   * Of the accepted, those that fall in a period closed longer ago than the org's `lateGraceHours`
+   * on some board: recorded and archived, but that board's closed standings stay as they were.
+   */
+  late: z.number().int(),
+});
 export type IngestResult = z.infer<typeof IngestResult>;
 
 // ---------------------------------------------------------------------------------------------

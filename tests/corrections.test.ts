@@ -28,7 +28,7 @@ describe("corrections: set, adjust and void", () => {
     const low = event("a1", "csat", 2);
     await ingest(t.ingestKey, [event("a1", "csat", 5), low, event("a2", "csat", 4)]);
     expect(await standings(t, t.boards.csat)).toEqual([["a2", 4], ["a1", 3.5]]);
-    expect(await ingest(t.ingestKey, [correction("set", "a1", "csat", { ref: low.id, value: 5 })])).toEqual({ accepted: 1, duplicates: 0 });
+    expect(await ingest(t.ingestKey, [correction("set", "a1", "csat", { ref: low.id, value: 5 })])).toEqual({ accepted: 1, duplicates: 0, late: 0 });
     expect(await standings(t, t.boards.csat)).toEqual([["a1", 5], ["a2", 4]]);
     // A second revision of the same event replaces the first.
     await ingest(t.ingestKey, [correction("set", "a1", "csat", { ref: low.id, value: 1 })]);
@@ -64,8 +64,8 @@ describe("corrections: set, adjust and void", () => {
     const t = await createTeam(1);
     const original = event("a1", "csat", 1);
     const fix = correction("set", "a1", "csat", { ref: original.id, value: 4 });
-    expect(await ingest(t.ingestKey, [original, fix])).toEqual({ accepted: 2, duplicates: 0 });
-    expect(await ingest(t.ingestKey, [fix, original])).toEqual({ accepted: 0, duplicates: 2 });
+    expect(await ingest(t.ingestKey, [original, fix])).toEqual({ accepted: 2, duplicates: 0, late: 0 });
+    expect(await ingest(t.ingestKey, [fix, original])).toEqual({ accepted: 0, duplicates: 2, late: 0 });
     expect(await standings(t, t.boards.csat)).toEqual([["a1", 4]]);
   });
 
@@ -126,7 +126,7 @@ describe("corrections: set, adjust and void", () => {
       expect(await refused(t, [correction("void", "a1", "csat", { ref: fix.id })])).toEqual([["/events/0/ref", `event '${fix.id}' is a correction itself; correct the original event`]]);
       expect(await standings(t, t.boards.csat)).toEqual([["a1", 4], ["a2", 2]]);
       // `fresh` was refused with its batch: sending it now is new, not a duplicate.
-      expect(await ingest(t.ingestKey, [fresh])).toEqual({ accepted: 1, duplicates: 0 });
+      expect(await ingest(t.ingestKey, [fresh])).toEqual({ accepted: 1, duplicates: 0, late: 0 });
     });
 
     it("in a batch that spans teams, no team records anything", async () => {

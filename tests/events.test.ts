@@ -9,7 +9,7 @@ describe("POST /v1/events", () => {
   it("answers 202 with the count of accepted events", async () => {
     const t = await createTeam(3);
     const result = await ingest(t.ingestKey, [event("a1", "contacts_handled", 1), event("a2", "csat", 5)]);
-    expect(result).toEqual({ accepted: 2, duplicates: 0 });
+    expect(result).toEqual({ accepted: 2, duplicates: 0, late: 0 });
   });
 
   it("posting the same batch again counts nothing twice", async () => {
@@ -17,21 +17,21 @@ describe("POST /v1/events", () => {
     const batch = [event("a1", "contacts_handled", 1), event("a2", "contacts_handled", 1), event("a2", "contacts_handled", 1)];
     await ingest(t.ingestKey, batch);
     const before = await snapshot(t.readKey, t.boards.contacts);
-    expect(await ingest(t.ingestKey, batch)).toEqual({ accepted: 0, duplicates: 3 });
+    expect(await ingest(t.ingestKey, batch)).toEqual({ accepted: 0, duplicates: 3, late: 0 });
     expect((await snapshot(t.readKey, t.boards.contacts)).snapshot.rows).toEqual(before.snapshot.rows);
   });
 
   it("an id repeated inside one batch is counted once", async () => {
     const t = await createTeam(1);
     const e = event("a1", "contacts_handled", 1);
-    expect(await ingest(t.ingestKey, [e, e, e])).toEqual({ accepted: 1, duplicates: 2 });
+    expect(await ingest(t.ingestKey, [e, e, e])).toEqual({ accepted: 1, duplicates: 2, late: 0 });
     expect((await snapshot(t.readKey, t.boards.contacts)).snapshot.rows[0]!.score).toBe(1);
   });
 
   it("accepts a batch of 1,000 events", async () => {
     const t = await createTeam(10);
     const batch = Array.from({ length: 1000 }, (_, i) => event(`a${(i % 10) + 1}`, "contacts_handled", 1));
-    expect(await ingest(t.ingestKey, batch)).toEqual({ accepted: 1000, duplicates: 0 });
+    expect(await ingest(t.ingestKey, batch)).toEqual({ accepted: 1000, duplicates: 0, late: 0 });
     const rows = (await snapshot(t.readKey, t.boards.contacts)).snapshot.rows;
     expect(rows.map((r) => r.score)).toEqual(Array(10).fill(100));
     expect(rows.map((r) => r.rank)).toEqual(Array(10).fill(1));
@@ -49,7 +49,7 @@ describe("POST /v1/events", () => {
     await json(await api(t.adminKey, "POST", "/v1/teams", { id: "t2", name: "Two", departmentId: "sales" }), 201);
     await json(await api(t.adminKey, "POST", "/v1/agents", { id: "b1", name: "Bea", teamId: "t2" }), 201);
     await json(await api(t.adminKey, "POST", "/v1/boards", { id: "t2-contacts", teamId: "t2", metric: "contacts_handled", period: "day" }), 201);
-    expect(await ingest(t.ingestKey, [event("a1", "contacts_handled", 1), event("b1", "contacts_handled", 1)])).toEqual({ accepted: 2, duplicates: 0 });
+    expect(await ingest(t.ingestKey, [event("a1", "contacts_handled", 1), event("b1", "contacts_handled", 1)])).toEqual({ accepted: 2, duplicates: 0, late: 0 });
     expect((await snapshot(t.readKey, t.boards.contacts)).snapshot.rows.map((r) => r.agent!.id)).toEqual(["a1"]);
     expect((await snapshot(t.readKey, "t2-contacts")).snapshot.rows.map((r) => r.agent!.id)).toEqual(["b1"]);
   });

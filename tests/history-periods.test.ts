@@ -1,4 +1,4 @@
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { teamBoard } from "../worker/team-boards.ts";
 import { api, createTeam, createToken, event, ingest, json, snapshot, type TeamFixture } from "./helpers.ts";
@@ -101,6 +101,13 @@ describe("closed periods in history", () => {
     await runDurableObjectAlarm(teamBoard(env, t.orgId, "t1"));
     const revised = await json(await api(t.readKey, "GET", `/v1/boards/${t.boards.contacts}/history`), 200);
     expect(revised.periods[0]).toMatchObject({ period: DAY, revision: 2 });
+    const audit = await json(await api(t.adminKey, "GET", `/v1/audit?target=history:${t.boards.contacts}@${DAY.start}`), 200);
+    expect(audit.entries).toHaveLength(1);
+    expect(audit.entries[0]).toMatchObject({
+      actor: "late events and corrections",
+      before: [["a1", 1, 3], ["a2", 2, 2], ["a3", 3, 1]],
+      after: [["a3", 1, 3], ["a2", 2, 2], ["a1", 2, 2]],
+    });
     // a3 now has 3; a1 (one contact voided) ties a2 at 2, and a2 got there first.
     expect(revised.periods[0].rows.map((r: { agent: { id: string }; rank: number; score: number }) => [r.agent.id, r.rank, r.score])).toEqual([
       ["a3", 1, 3],
@@ -137,5 +144,49 @@ describe("closed periods in history", () => {
       ["a4", 1, undefined, undefined],
       ["a3", 2, -1, 3],
     ]);
+  });
+});
+
+describe("late events", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("count in a closed period within the org's grace window; later ones are kept but change nothing", async () => {
+    const t = await createTeam(3);
+    await json(await api(t.adminKey, "PATCH", "/v1/org", { lateGraceHours: 24 }), 200);
+    await closedDay(t); // Tuesday closed at 2030-01-15T23:00Z; it is now Wednesday 10:00Z.
+    const tuesday = (agent: string) => event(agent, "contacts_handled", 1, { occurredAt: "2030-01-15T20:00:00Z" });
+    expect(await ingest(t.ingestKey, [tuesday("a3")])).toEqual({ accepted: 1, duplicates: 0, late: 0 });
+    travelTo("2030-01-17T10:00:00Z"); // 35 hours after Tuesday closed
+    expect(await ingest(t.ingestKey, [tuesday("a3"), tuesday("a3")])).toEqual({ accepted: 2, duplicates: 0, late: 2 });
+    await runDurableObjectAlarm(teamBoard(env, t.orgId, "t1"));
+    const history = await json(await api(t.readKey, "GET", `/v1/boards/${t.boards.contacts}/history`), 200);
+    const tuesdayStandings = history.periods.find((p: { period: { start: string } }) => p.period.start === DAY.start);
+    expect(tuesdayStandings.rows.map((r: { agent: { id: string }; score: number }) => [r.agent.id, r.score])).toEqual([
+      ["a1", 3],
+      ["a2", 2],
+      ["a3", 2],
+    ]);
+    // Every accepted event reached D1 history, counted or not.
+    const archived = await env.DB.prepare("SELECT count(*) AS n FROM score_events WHERE org_id = ?").bind(t.orgId).first<{ n: number }>();
+    expect(archived?.n).toBe(9);
+    await json(await api(t.adminKey, "PATCH", "/v1/org", { lateGraceHours: 9999 }), 422);
+  });
+
+  it("forgets archived events once they are too old to count anywhere, and a retry of one counts nowhere", async () => {
+    const t = await createTeam(3);
+    const events = await closedDay(t);
+    const board = teamBoard(env, t.orgId, "t1");
+    const kept = () => runInDurableObject(board, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM events").one().n);
+    expect(await kept()).toBe(6);
+    travelTo("2030-06-01T10:00:00Z"); // past the longest period plus the 72-hour grace
+    await ingest(t.ingestKey, [event("a1", "contacts_handled", 1)]);
+    await runDurableObjectAlarm(board);
+    await runDurableObjectAlarm(board);
+    expect(await kept()).toBe(1);
+    expect(await ingest(t.ingestKey, [events[0]!])).toEqual({ accepted: 1, duplicates: 0, late: 1 });
+    expect((await snapshot(t.readKey, t.boards.contacts)).snapshot.rows.map((r) => [r.agent?.id, r.score])).toEqual([["a1", 1]]);
+    await runDurableObjectAlarm(board);
+    const archived = await env.DB.prepare("SELECT count(*) AS n FROM score_events WHERE org_id = ?").bind(t.orgId).first<{ n: number }>();
+    expect(archived?.n).toBe(7);
   });
 });

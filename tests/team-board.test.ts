@@ -75,13 +75,13 @@ describe("TeamBoard", () => {
     await evictDurableObject(teamBoard(env, t.orgId, t.teamId));
     const after = await snapshot(t.readKey, t.boards.csat);
     expect(after.snapshot.rows).toEqual(before.snapshot.rows);
-    expect(await ingest(t.ingestKey, batch)).toEqual({ accepted: 0, duplicates: 50 });
+    expect(await ingest(t.ingestKey, batch)).toEqual({ accepted: 0, duplicates: 50, late: 0 });
   });
 
   it("counts an event from an earlier day in that day, not on today's board", async () => {
     const t = await createTeam(1);
     const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString();
-    expect(await ingest(t.ingestKey, [event("a1", "contacts_handled", 1, { occurredAt: twoDaysAgo })])).toEqual({ accepted: 1, duplicates: 0 });
+    expect(await ingest(t.ingestKey, [event("a1", "contacts_handled", 1, { occurredAt: twoDaysAgo })])).toEqual({ accepted: 1, duplicates: 0, late: 0 });
     expect(await standings(t.readKey, t.boards.contacts)).toEqual([]);
     const stored = await runInDurableObject(teamBoard(env, t.orgId, t.teamId), (_, state) =>
       state.storage.sql.exec("SELECT count(*) AS n FROM scores WHERE board = ? AND count = 1", t.boards.contacts).one(),

@@ -20,6 +20,8 @@ export const orgs = sqliteTable("orgs", {
   timeZone: text("time_zone").notNull(),
   /** The defaults for the org's boards. */
   visibility,
+  /** How long after a period closes late events and corrections still change it. */
+  lateGraceHours: integer("late_grace_hours").notNull().default(72),
   ...timestamps,
 });
 
@@ -177,7 +179,7 @@ export const viewerTokens = sqliteTable(
   (t) => [index("viewer_tokens_org").on(t.orgId, t.createdAt)],
 );
 
-/** Who changed a privacy setting, when, from what to what. Rows are only ever added. */
+/** Who changed a privacy setting or a closed period's standings, when, from what to what. Rows are only ever added. */
 export const settingsAudit = sqliteTable(
   "settings_audit",
   {
@@ -186,7 +188,7 @@ export const settingsAudit = sqliteTable(
     at: integer("at").notNull(),
     /** `key:<id>` or `token:<id>` (with the role and agent the token was issued for). */
     actor: text("actor").notNull(),
-    /** `board:<id>`, `org`, or `agent:<id>`. */
+    /** `board:<id>`, `org`, `agent:<id>`, or `history:<board id>@<period start, ISO 8601>` (a closed period revised). */
     target: text("target").notNull(),
     before: text("before", { mode: "json" }).notNull(),
     after: text("after", { mode: "json" }).notNull(),

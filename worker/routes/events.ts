@@ -55,14 +55,13 @@ events.post("/events", requireScope("ingest"), async (c) => {
   refuseIfAny(checks.flatMap((refused, t) => pathsOf(refused, withCorrections[t]![1].indexes)));
 
   const results = await Promise.all(teams.map(([teamId, team]) => teamBoard(c.env, orgId, teamId).ingest({ orgId, teamId }, team.events)));
-  let accepted = 0;
-  let duplicates = 0;
+  const total: IngestResult = { accepted: 0, duplicates: 0, late: 0 };
   results.forEach((r, t) => {
     // Refs never disappear, so what passed the check passes here; this only guards that promise.
     if ("refused" in r) refuseIfAny(pathsOf(r.refused, teams[t]![1].indexes));
-    else (accepted += r.accepted), (duplicates += r.duplicates);
+    else (total.accepted += r.accepted), (total.duplicates += r.duplicates), (total.late += r.late);
   });
-  return c.json({ accepted, duplicates } satisfies IngestResult, 202);
+  return c.json(total, 202);
 });
 
 function pathsOf(refused: readonly RefusedEvent[], indexes: readonly number[]) {

@@ -14,6 +14,7 @@ const orgJson = (r: typeof orgs.$inferSelect) => ({
   id: r.id,
   name: r.name,
   timeZone: r.timeZone,
+  lateGraceHours: r.lateGraceHours,
   createdAt: new Date(r.createdAt).toISOString(),
   updatedAt: new Date(r.updatedAt).toISOString(),
 });
@@ -54,7 +55,7 @@ org.post("/orgs", async (c) => {
   const { key, prefix, hash } = await newApiKey();
   const db = drizzle(c.env.DB);
   const [row] = await db.batch([
-    db.insert(orgs).values({ id: orgId, name: body.name, timeZone: body.timeZone, createdAt: now, updatedAt: now }).returning(),
+    db.insert(orgs).values({ id: orgId, name: body.name, timeZone: body.timeZone, lateGraceHours: body.lateGraceHours, createdAt: now, updatedAt: now }).returning(),
     db.insert(apiKeys).values({ id: randomId("key"), orgId, name: "bootstrap admin", prefix, hash, scopes: ["admin"], createdAt: now }),
   ]);
   return c.json({ org: orgJson(row[0]!), adminKey: key }, 201);
@@ -72,7 +73,7 @@ org.patch("/org", requireScope("admin"), async (c) => {
   const db = drizzle(c.env.DB);
   const [row] = await db.update(orgs).set({ ...body, updatedAt: Date.now() }).where(eq(orgs.id, orgId)).returning();
   if (!row) throw notFound("org", orgId);
-  if (body.timeZone) {
+  if (body.timeZone !== undefined || body.lateGraceHours !== undefined) {
     const teamsWithBoards = await db.selectDistinct({ teamId: boards.teamId }).from(boards).where(eq(boards.orgId, orgId));
     await refreshTeams(c.env, orgId, teamsWithBoards.map((t) => t.teamId));
   }

@@ -1,0 +1,1 @@
+ALTER TABLE `orgs` ADD `late_grace_hours` integer DEFAULT 72 NOT NULL;
