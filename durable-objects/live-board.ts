@@ -11,7 +11,9 @@ import { type Direction, RankedBoard } from "./ranking.ts";
 export interface BoardConfig {
   id: string;
   name: string;
-  period: PeriodKind;
+  period: PeriodKind | "contest";
+  /** A contest's window, epoch ms (only for `period: "contest"`). */
+  contest?: { start: number; end: number };
   /** Absent in configurations stored before they existed: 0 and 1 (Monday). */
   dayStartHour?: number;
   weekStartsOn?: number;
@@ -36,7 +38,9 @@ export class LiveBoard implements ProjectableBoard {
   movement = new Map<string, number>();
   /** Final ranks in the previous period, set by the owner when a period starts. */
   previousRanks = new Map<string, number>();
-  readonly rule: PeriodRule;
+  readonly timeZone: string;
+  /** How periods are computed; null for a contest, whose one window is set on the board. */
+  readonly #rule: PeriodRule | null;
   period: Period;
 
   constructor(
@@ -49,13 +53,16 @@ export class LiveBoard implements ProjectableBoard {
     private readonly optedOut: ReadonlySet<string> = new Set(),
   ) {
     this.ranking = new RankedBoard(config.metric.direction);
-    this.rule = { kind: config.period, timeZone, dayStartHour: config.dayStartHour ?? 0, weekStartsOn: config.weekStartsOn ?? 1 };
-    this.period = periodContaining(this.rule, now);
+    this.timeZone = timeZone;
+    this.#rule =
+      config.period === "contest" ? null : { kind: config.period, timeZone, dayStartHour: config.dayStartHour ?? 0, weekStartsOn: config.weekStartsOn ?? 1 };
+    this.period = this.periodAt(now);
   }
 
   /** Boards whose definition changes must be rebuilt from events; a rename need not. */
   static signature(config: BoardConfig, timeZone: string): string {
-    return [config.metric.key, config.metric.aggregation, config.metric.direction, config.period, config.dayStartHour ?? 0, config.weekStartsOn ?? 1, timeZone].join("|");
+    const { metric, period, dayStartHour = 0, weekStartsOn = 1, contest } = config;
+    return [metric.key, metric.aggregation, metric.direction, period, dayStartHour, weekStartsOn, contest?.start, contest?.end, timeZone].join("|");
   }
 
   get visibility(): Visibility {
@@ -86,7 +93,18 @@ export class LiveBoard implements ProjectableBoard {
 
   /** The period of this board that an instant falls in. */
   periodAt(instant: number): Period {
-    return this.period.start <= instant && instant < this.period.end ? this.period : periodContaining(this.rule, instant);
+    if (!this.#rule) return { kind: "contest", start: this.config.contest?.start ?? 0, end: this.config.contest?.end ?? 0 };
+    return this.period?.start <= instant && instant < this.period.end ? this.period : periodContaining(this.#rule, instant);
+  }
+
+  /** Whether an event at this instant counts on the board at all: a contest counts only its window. */
+  counts(instant: number): boolean {
+    return this.#rule !== null || (this.period.start <= instant && instant < this.period.end);
+  }
+
+  /** The period to start once the current one has ended, or null for a contest, which keeps its final standings. */
+  periodAfter(now: number): Period | null {
+    return this.#rule ? periodContaining(this.#rule, now) : null;
   }
 
   periodStartOf(occurredAt: number): number {

@@ -25,9 +25,9 @@ export interface PeriodRule {
   weekStartsOn?: number;
 }
 
-/** epoch ms, [start, end) */
+/** epoch ms, [start, end). A `contest` is a one-off window set on its board, not computed here. */
 export interface Period {
-  kind: PeriodKind;
+  kind: PeriodKind | "contest";
   start: number;
   end: number;
 }

@@ -22,7 +22,7 @@ import {
 } from "../protocol/index.ts";
 import { type EventKind, foldEvents, type Part } from "./aggregation.ts";
 import { type BoardConfig, LiveBoard, type ScoreEntry } from "./live-board.ts";
-import { type Period, periodContaining } from "./periods.ts";
+import type { Period } from "./periods.ts";
 import { serialiseFrame } from "./frames.ts";
 import { type BoardView, diffRows, projectViewFor, type Viewer, viewKeyOf } from "./projection.ts";
 import { loadTeamConfig, type TeamConfig, type TeamScope } from "./team-config.ts";
@@ -117,6 +117,8 @@ export class TeamBoard extends DurableObject<Env> {
   #archivedSeq = 0;
   #lastSeq = 0;
   #clientBudget = new WeakMap<WebSocket, { windowStart: number; count: number }>();
+  /** Contests whose end this object has already recorded in history. */
+  #closedContests = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -193,6 +195,7 @@ export class TeamBoard extends DurableObject<Env> {
         if (seq > this.#lastSeq) this.#lastSeq = seq;
         let tooLate = false;
         for (const board of this.#boardsByMetric.get(event.metric) ?? []) {
+          if (!board.counts(countsAt[i]!)) continue;
           const period = board.periodAt(countsAt[i]!);
           // A period closed longer ago than the grace window is final: the event is kept, not counted.
           if (period.end + graceMs < now) {
@@ -224,10 +227,9 @@ export class TeamBoard extends DurableObject<Env> {
     const earlier = new Map<string, { board: LiveBoard; periodStart: number }>();
     const ranksBefore = new Map<LiveBoard, Map<string, number>>();
     for (const { board, periodStart, agent, entry } of touched.values()) {
-      if (periodStart !== board.period.start) {
-        earlier.set(`${board.config.id}\u0000${periodStart}`, { board, periodStart });
-        continue;
-      }
+      // A closed period changed: an earlier one, or the window of a contest that ended.
+      if (periodStart !== board.period.start || board.period.end <= now) earlier.set(`${board.config.id}\u0000${periodStart}`, { board, periodStart });
+      if (periodStart !== board.period.start) continue;
       if (!ranksBefore.has(board)) ranksBefore.set(board, board.ranks());
       board.put(agent, entry);
       this.#markDirty(board.config.id);
@@ -515,7 +517,8 @@ export class TeamBoard extends DurableObject<Env> {
   #scheduleAlarm(): void {
     const times: number[] = [];
     if (this.#outboxHasRows()) times.push(Math.max(Number(this.#meta("drain_next_at") ?? 0), Date.now() + DRAIN_DELAY_MS));
-    for (const board of this.#boards.values()) times.push(board.period.end);
+    // A contest that ended has nothing more to wake for.
+    for (const board of this.#boards.values()) if (board.period.kind !== "contest" || board.period.end > Date.now()) times.push(board.period.end);
     if (times.length === 0) return;
     const at = Math.min(...times);
     if (this.#alarmAt !== null && this.#alarmAt <= at) return;
@@ -633,7 +636,7 @@ export class TeamBoard extends DurableObject<Env> {
         name,
         team: { id: this.#config?.teamId ?? "", name: this.#config?.teamName ?? "" },
         metric: { key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction, minVolume: board.minVolume },
-        timeZone: board.rule.timeZone,
+        timeZone: board.timeZone,
       },
       view: view.view,
       visibility: view.visibility,
@@ -705,9 +708,16 @@ export class TeamBoard extends DurableObject<Env> {
   #rollPeriods(now: number): void {
     for (const board of this.#boards.values()) {
       if (now < board.period.end) continue;
+      const next = board.periodAfter(now);
+      if (!next) {
+        // A contest that ended keeps its final standings on the board; history gets them once.
+        if (!this.#closedContests.has(board.config.id) && !this.#hasClosure(board.config.id, board.period.start)) this.#recordClosure(board);
+        this.#closedContests.add(board.config.id);
+        continue;
+      }
       const previous = periodWindow(board);
       this.#recordClosure(board);
-      this.#startPeriod(board, periodContaining(board.rule, now));
+      this.#startPeriod(board, next);
       this.#announceNewPeriod(board, previous);
     }
     this.#scheduleTick();
@@ -731,13 +741,16 @@ export class TeamBoard extends DurableObject<Env> {
 
   /** A late event or correction changed a period that already closed: its standings are recorded again. */
   #restandClosedPeriod(board: LiveBoard, periodStart: number): void {
-    const closed = this.#sql.exec("SELECT 1 FROM closed_periods WHERE board = ? AND period_start = ?", board.config.id, periodStart).toArray();
-    if (closed.length > 0) this.#recordClosure(this.#boardAt(board, periodStart));
+    if (this.#hasClosure(board.config.id, periodStart)) this.#recordClosure(this.#boardAt(board, periodStart));
+  }
+
+  #hasClosure(boardId: string, periodStart: number): boolean {
+    return this.#sql.exec("SELECT 1 FROM closed_periods WHERE board = ? AND period_start = ?", boardId, periodStart).toArray().length > 0;
   }
 
   /** The board as it stands for another of its periods, from the scores kept for it. */
   #boardAt(board: LiveBoard, instant: number): LiveBoard {
-    const past = new LiveBoard(board.config, board.rule.timeZone, instant, new Map(Object.entries(this.#config?.agents ?? {})));
+    const past = new LiveBoard(board.config, board.timeZone, instant, new Map(Object.entries(this.#config?.agents ?? {})));
     past.reset(past.period, this.#readScores(board.config.id, past.period.start));
     return past;
   }
@@ -745,7 +758,7 @@ export class TeamBoard extends DurableObject<Env> {
   /** Starts the board's current period from its kept scores, with the previous period's final ranks to compare. */
   #startPeriod(board: LiveBoard, period: Period): void {
     board.reset(period, this.#readScores(board.config.id, period.start));
-    board.previousRanks = this.#boardAt(board, period.start - 1).ranks();
+    board.previousRanks = period.kind === "contest" ? new Map() : this.#boardAt(board, period.start - 1).ranks();
   }
 
   /** Every view hears that the period closed; the next tick sends each a snapshot of the new one. */

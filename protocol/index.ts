@@ -23,8 +23,11 @@ const Instant = z.iso.datetime({ offset: true });
  */
 export const Aggregation = z.enum(["sum", "count", "avg", "ratio", "min", "max", "last"]);
 export const Direction = z.enum(["higher", "lower"]);
-/** `day` is a shift-day (from the board's `dayStartHour`), `week` starts on its `weekStartsOn`. */
-export const PeriodKind = z.enum(["day", "week", "month", "quarter"]);
+/**
+ * `day` is a shift-day (from the board's `dayStartHour`), `week` starts on its `weekStartsOn`;
+ * a `contest` runs once, from the board's `startsAt` to its `endsAt`, and then keeps its final standings.
+ */
+export const PeriodKind = z.enum(["day", "week", "month", "quarter", "contest"]);
 export const Scope = z.enum(["ingest", "read", "admin"]);
 /**
  * Who a viewer token speaks for. `agent`: their own team's boards through the visibility rules;
@@ -179,6 +182,9 @@ export const BoardCreate = z.strictObject({
   dayStartHour: z.number().int().min(0).max(23).default(0),
   /** The first day of a week: 0 Sunday … 6 Saturday; 1 (Monday, ISO) by default. */
   weekStartsOn: z.number().int().min(0).max(6).default(1),
+  /** A contest's window (required for, and only for, `period: "contest"`). */
+  startsAt: Instant.optional(),
+  endsAt: Instant.optional(),
 });
 export const BoardPatch = z
   .strictObject({
@@ -187,8 +193,21 @@ export const BoardPatch = z
     period: PeriodKind,
     dayStartHour: BoardCreate.shape.dayStartHour.removeDefault(),
     weekStartsOn: BoardCreate.shape.weekStartsOn.removeDefault(),
+    startsAt: Instant,
+    endsAt: Instant,
   })
   .partial();
+
+/** What a board's period settings must satisfy once a create or a patch is applied; [] when fine. */
+export function contestProblems(b: { period: PeriodKind; startsAt?: string | null; endsAt?: string | null }): { path: string; message: string }[] {
+  if (b.period !== "contest") {
+    return (["startsAt", "endsAt"] as const).flatMap((f) => (b[f] ? [{ path: `/${f}`, message: "only for period 'contest'" }] : []));
+  }
+  if (!b.startsAt || !b.endsAt) {
+    return (["startsAt", "endsAt"] as const).flatMap((f) => (b[f] ? [] : [{ path: `/${f}`, message: "required for period 'contest'" }]));
+  }
+  return Date.parse(b.endsAt) > Date.parse(b.startsAt) ? [] : [{ path: "/endsAt", message: "must be after startsAt" }];
+}
 
 /** A board as the REST API returns it (`GET /v1/boards`, `GET /v1/boards/:id`). */
 export const Board = z.object({
@@ -199,6 +218,8 @@ export const Board = z.object({
   period: PeriodKind,
   dayStartHour: z.number().int(),
   weekStartsOn: z.number().int(),
+  startsAt: Instant.nullable(),
+  endsAt: Instant.nullable(),
   active: z.boolean(),
   /** The visibility settings in force (the board's own over the org's defaults). */
   visibility: Visibility,

@@ -190,3 +190,62 @@ describe("late events", () => {
     expect(archived?.n).toBe(7);
   });
 });
+
+describe("contests", () => {
+  afterEach(() => vi.useRealTimers());
+
+  const WINDOW = { startsAt: "2030-02-01T08:00:00.000Z", endsAt: "2030-02-03T17:00:00.000Z" };
+
+  it("count only events inside their window, keep the final standings after it ends, and go to history once", async () => {
+    const t = await createTeam(3);
+    travelTo("2030-01-31T12:00:00Z");
+    const created = await json(await api(t.adminKey, "POST", "/v1/boards", { id: "sales-sprint", teamId: "t1", metric: "contacts_handled", period: "contest", ...WINDOW }), 201);
+    expect(created).toMatchObject({ period: "contest", ...WINDOW });
+    const at = (agent: string, occurredAt: string) => event(agent, "contacts_handled", 1, { occurredAt });
+    await ingest(t.ingestKey, [at("a1", "2030-01-31T11:00:00Z")]); // before the window
+    travelTo("2030-02-02T12:00:00Z");
+    await ingest(t.ingestKey, [at("a2", "2030-02-01T09:00:00Z"), at("a2", "2030-02-02T11:00:00Z"), at("a3", "2030-02-02T11:30:00Z")]);
+    const live = (await snapshot(t.readKey, "sales-sprint")).snapshot;
+    expect(live.period).toEqual({ kind: "contest", start: WINDOW.startsAt, end: WINDOW.endsAt });
+    expect(live.rows.map((r) => [r.agent?.id, r.score])).toEqual([["a2", 2], ["a3", 1]]);
+
+    travelTo("2030-02-04T09:00:00Z");
+    await ingest(t.ingestKey, [at("a1", "2030-02-04T08:00:00Z")]); // after the window: counts nowhere on this board
+    const final = (await snapshot(t.readKey, "sales-sprint")).snapshot;
+    expect(final.period.end).toBe(WINDOW.endsAt);
+    expect(final.rows.map((r) => [r.agent?.id, r.score])).toEqual([["a2", 2], ["a3", 1]]);
+    const board = teamBoard(env, t.orgId, "t1");
+    await runDurableObjectAlarm(board);
+    await runDurableObjectAlarm(board);
+    const history = await json(await api(t.readKey, "GET", "/v1/boards/sales-sprint/history"), 200);
+    expect(history.periods.map((p: { period: unknown; revision: number; total: number }) => [p.period, p.revision, p.total])).toEqual([
+      [{ kind: "contest", start: WINDOW.startsAt, end: WINDOW.endsAt }, 1, 2],
+    ]);
+
+    // A late event inside the window, within the grace period, still changes the result.
+    await ingest(t.ingestKey, [at("a3", "2030-02-03T16:00:00Z"), at("a3", "2030-02-03T16:30:00Z")]);
+    expect((await snapshot(t.readKey, "sales-sprint")).snapshot.rows.map((r) => [r.agent?.id, r.score])).toEqual([["a3", 3], ["a2", 2]]);
+    await runDurableObjectAlarm(board);
+    const revised = await json(await api(t.readKey, "GET", "/v1/boards/sales-sprint/history"), 200);
+    expect(revised.periods[0]).toMatchObject({ revision: 2, total: 2 });
+  });
+
+  it("needs a window that ends after it starts, and other boards take none", async () => {
+    const t = await createTeam(1);
+    const base = { teamId: "t1", metric: "contacts_handled" };
+    const cases: [unknown, string][] = [
+      [{ ...base, period: "contest", startsAt: WINDOW.startsAt }, "/endsAt"],
+      [{ ...base, period: "contest", startsAt: WINDOW.endsAt, endsAt: WINDOW.startsAt }, "/endsAt"],
+      [{ ...base, period: "day", ...WINDOW }, "/startsAt"],
+      [{ ...base, period: "contest", startsAt: "soon", endsAt: WINDOW.endsAt }, "/startsAt"],
+    ];
+    for (const [body, path] of cases) {
+      const problem = await json(await api(t.adminKey, "POST", "/v1/boards", body), 422);
+      expect(problem.errors.map((e: { path: string }) => e.path), JSON.stringify(body)).toContain(path);
+    }
+    await json(await api(t.adminKey, "POST", "/v1/boards", { id: "sprint", ...base, period: "contest", ...WINDOW }), 201);
+    expect((await json(await api(t.adminKey, "PATCH", "/v1/boards/sprint", { endsAt: "2030-01-01T00:00:00Z" }), 422)).errors[0].path).toBe("/endsAt");
+    expect(await json(await api(t.adminKey, "PATCH", "/v1/boards/sprint", { endsAt: "2030-02-05T17:00:00.000Z" }), 200)).toMatchObject({ endsAt: "2030-02-05T17:00:00.000Z" });
+    expect(await json(await api(t.adminKey, "PATCH", "/v1/boards/sprint", { period: "week" }), 200)).toMatchObject({ period: "week", startsAt: null, endsAt: null });
+  });
+});

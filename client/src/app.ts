@@ -457,6 +457,11 @@ function describePeriod(period: PeriodWindow, timeZone: string): string {
       const format = new Intl.DateTimeFormat(undefined, { month: "short", year: "numeric", timeZone });
       return `Quarter ${format.formatRange(first, last)}`;
     }
+    case "contest": {
+      const format = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone });
+      const range = `Contest ${format.formatRange(first, new Date(period.end))}`;
+      return Date.now() >= Date.parse(period.end) ? `${range} · final standings` : range;
+    }
   }
 }
 

@@ -2,7 +2,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
-import { type Board, BoardCreate, BoardPatch, effectiveVisibility, type ErrorFrame, type VisibilityOverrides } from "../../protocol/index.ts";
+import { type Board, BoardCreate, BoardPatch, contestProblems, effectiveVisibility, type ErrorFrame, type VisibilityOverrides } from "../../protocol/index.ts";
 import type { ConnectRequest } from "../../durable-objects/team-board.ts";
 import { type AppEnv, authenticate, type Caller, randomId, requireScope } from "../auth.ts";
 import { viewerForBoard, visibleBoards } from "../board-access.ts";
@@ -23,6 +23,8 @@ const boardJson = (r: BoardRow, org: VisibilityOverrides): Board => ({
   period: r.period,
   dayStartHour: r.dayStartHour,
   weekStartsOn: r.weekStartsOn,
+  startsAt: r.contestStart === null ? null : new Date(r.contestStart).toISOString(),
+  endsAt: r.contestEnd === null ? null : new Date(r.contestEnd).toISOString(),
   active: r.active,
   visibility: effectiveVisibility(org, r.visibility),
   createdAt: new Date(r.createdAt).toISOString(),
@@ -57,8 +59,17 @@ boardRoutes.get("/boards", requireScope("read"), async (c) => {
   return c.json({ boards: visible.map((r) => boardJson(r, org)) });
 });
 
+/** A contest needs its window and other periods may not have one: 422 naming the field. */
+function checkContest(board: Parameters<typeof contestProblems>[0]): void {
+  const problems = contestProblems(board);
+  if (problems.length > 0) throw new ProblemError(422, "Validation failed", "A contest board needs startsAt before endsAt; other boards take neither.", problems);
+}
+
+const instantOrNull = (iso: string | null | undefined) => (iso ? Date.parse(iso) : null);
+
 boardRoutes.post("/boards", requireScope("admin"), async (c) => {
   const body = await readJson(c, BoardCreate);
+  checkContest(body);
   const orgId = c.var.caller.orgId;
   const db = drizzle(c.env.DB);
   const [team] = await db
@@ -82,6 +93,8 @@ boardRoutes.post("/boards", requireScope("admin"), async (c) => {
       period: body.period,
       dayStartHour: body.dayStartHour,
       weekStartsOn: body.weekStartsOn,
+      contestStart: instantOrNull(body.startsAt),
+      contestEnd: instantOrNull(body.endsAt),
       createdAt: now,
       updatedAt: now,
     })
@@ -96,10 +109,22 @@ boardRoutes.patch("/boards/:id", requireScope("admin"), async (c) => {
   const body = await readJson(c, BoardPatch);
   const orgId = c.var.caller.orgId;
   if (body.metric) await activeMetric(c.env, orgId, body.metric);
-  const { metric, ...rest } = body;
-  const [row] = await drizzle(c.env.DB)
+  const db = drizzle(c.env.DB);
+  const current = boardJson(await findInOrg(db, boards, "board", orgId, c.req.param("id")), {});
+  const period = body.period ?? current.period;
+  // Leaving contests clears the window; otherwise the window is the patch's over the board's.
+  const window = period === "contest" ? { startsAt: body.startsAt ?? current.startsAt, endsAt: body.endsAt ?? current.endsAt } : { startsAt: body.startsAt, endsAt: body.endsAt };
+  checkContest({ period, ...window });
+  const { metric, startsAt: _s, endsAt: _e, ...rest } = body;
+  const [row] = await db
     .update(boards)
-    .set({ ...rest, ...(metric ? { metricKey: metric } : {}), updatedAt: Date.now() })
+    .set({
+      ...rest,
+      ...(metric ? { metricKey: metric } : {}),
+      contestStart: instantOrNull(period === "contest" ? window.startsAt : null),
+      contestEnd: instantOrNull(period === "contest" ? window.endsAt : null),
+      updatedAt: Date.now(),
+    })
     .where(inOrg(boards, orgId, c.req.param("id")))
     .returning();
   if (!row) throw notFound("board", c.req.param("id"));
