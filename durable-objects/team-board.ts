@@ -96,6 +96,7 @@ const DRAIN_MAX_BACKOFF_MS = 5 * 60_000;
 const CONFIG_MAX_AGE_MS = 10 * 60_000;
 /** A quarter is at most 92 days; a day more covers the shift-day start hour. */
 const LONGEST_PERIOD_MS = 93 * 86_400_000;
+const PRUNE_INTERVAL_MS = 3_600_000;
 const CONFIG_RELOAD_MIN_INTERVAL_MS = 5_000;
 const CLIENT_MESSAGES_PER_WINDOW = 20;
 const CLIENT_WINDOW_MS = 10_000;
@@ -401,6 +402,9 @@ export class TeamBoard extends DurableObject<Env> {
    * accepted again but counts nowhere (it is too late everywhere), and D1 history ignores it.
    */
   #pruneArchived(now: number): void {
+    // The scan reads every kept event, so it runs at most once per interval, not on every drain.
+    if (now - Number(this.#meta("pruned_at") ?? 0) < PRUNE_INTERVAL_MS) return;
+    this.#setMeta("pruned_at", String(now));
     const before = now - LONGEST_PERIOD_MS - (this.#config?.lateGraceHours ?? 72) * 3_600_000;
     this.#sql.exec("DELETE FROM events WHERE seq <= ? AND counts_at < ?", this.#archivedSeq, before);
     this.#sql.exec("DELETE FROM scores WHERE period_start < ?", before);
