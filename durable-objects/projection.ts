@@ -115,8 +115,9 @@ function rowFor(board: ProjectableBoard, s: Standing, me: string | null): Row {
     label: named ? board.nameOf(s.member) : anonymousLabel(s.place),
   };
   if (isMe || board.visibility.showScores) row.score = roundScore(s.score);
-  // Movement and last period's rank could follow an anonymous row across frames and periods.
-  if (named) Object.assign(row, comparisons(board, s.member));
+  // Movement and last period's rank tell where an agent stood: only the agent's own, or on a board
+  // that shows everyone by name anyway (an anonymous row could otherwise be followed).
+  if (isMe || (named && board.visibility.mode === "everyone")) Object.assign(row, comparisons(board, s.member));
   if (isMe) row.me = true;
   return row;
 }

@@ -118,7 +118,7 @@ export class TeamBoard extends DurableObject<Env> {
   #archivedSeq = 0;
   #lastSeq = 0;
   #clientBudget = new WeakMap<WebSocket, { windowStart: number; count: number }>();
-  /** Contests whose end this object has already recorded in history. */
+  /** Contest windows (board|start|end) this object has already recorded in history. */
   #closedContests = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -157,6 +157,8 @@ export class TeamBoard extends DurableObject<Env> {
 
   /** Records events exactly once each; answers only after they are durable. */
   async ingest(scope: TeamScope, events: IngestEvent[]): Promise<IngestOutcome> {
+    // Close what ended before a configuration reload builds the boards afresh in the new period.
+    this.#rollPeriods(Date.now());
     await this.#ensureConfig(scope, { agents: events.map((e) => e.agent) });
     const now = Date.now();
     this.#rollPeriods(now);
@@ -482,7 +484,8 @@ export class TeamBoard extends DurableObject<Env> {
           this.env.DB.prepare(
             `INSERT INTO period_closures (org_id, board_id, period_start, period_end, kind, team_id, metric_key, direction, ranked, revision, closed_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT DO UPDATE SET ranked = excluded.ranked, revision = excluded.revision, closed_at = excluded.closed_at
+             ON CONFLICT DO UPDATE SET period_end = excluded.period_end, ranked = excluded.ranked, revision = excluded.revision,
+               closed_at = excluded.closed_at
              WHERE excluded.revision > period_closures.revision`,
           ).bind(...key, c.period_end, c.kind, scope.teamId, c.metric, c.direction, standings.length, c.revision, c.closed_at),
           this.env.DB.prepare("DELETE FROM period_standings WHERE org_id = ?1 AND board_id = ?2 AND period_start = ?3").bind(...key),
@@ -714,9 +717,11 @@ export class TeamBoard extends DurableObject<Env> {
       if (now < board.period.end) continue;
       const next = board.periodAfter(now);
       if (!next) {
-        // A contest that ended keeps its final standings on the board; history gets them once.
-        if (!this.#closedContests.has(board.config.id) && !this.#hasClosure(board.config.id, board.period.start)) this.#recordClosure(board);
-        this.#closedContests.add(board.config.id);
+        // A contest that ended keeps its final standings on the board; history gets them once
+        // per window (an extended contest that ends again is recorded again).
+        const key = `${board.config.id}|${board.period.start}|${board.period.end}`;
+        if (!this.#closedContests.has(key) && !this.#hasClosure(board.config.id, board.period.start, board.period.end)) this.#recordClosure(board);
+        this.#closedContests.add(key);
         continue;
       }
       const previous = periodWindow(board);
@@ -738,7 +743,8 @@ export class TeamBoard extends DurableObject<Env> {
     this.#sql.exec(
       `INSERT INTO closed_periods (board, period_start, period_end, kind, metric, direction, standings, revision, archived_revision, closed_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0, ?)
-       ON CONFLICT (board, period_start) DO UPDATE SET standings = excluded.standings, revision = closed_periods.revision + 1, closed_at = excluded.closed_at`,
+       ON CONFLICT (board, period_start) DO UPDATE SET standings = excluded.standings, period_end = excluded.period_end,
+         revision = closed_periods.revision + 1, closed_at = excluded.closed_at`,
       id, board.period.start, board.period.end, board.period.kind, metric.key, metric.direction, JSON.stringify(standings), Date.now(),
     );
   }
@@ -748,21 +754,36 @@ export class TeamBoard extends DurableObject<Env> {
     if (this.#hasClosure(board.config.id, periodStart)) this.#recordClosure(this.#boardAt(board, periodStart));
   }
 
-  #hasClosure(boardId: string, periodStart: number): boolean {
-    return this.#sql.exec("SELECT 1 FROM closed_periods WHERE board = ? AND period_start = ?", boardId, periodStart).toArray().length > 0;
+  /** Whether the period starting then was recorded as closed (ending at `end`, if given). */
+  #hasClosure(boardId: string, periodStart: number, end?: number): boolean {
+    return (
+      this.#sql
+        .exec("SELECT 1 FROM closed_periods WHERE board = ? AND period_start = ? AND (? IS NULL OR period_end = ?)", boardId, periodStart, end ?? null, end ?? null)
+        .toArray().length > 0
+    );
   }
 
-  /** The board as it stands for another of its periods, from the scores kept for it. */
+  /**
+   * The board as it stands for another of its periods, folded from the kept events under the
+   * board's current definition (its stored scores may predate a redefinition).
+   */
   #boardAt(board: LiveBoard, instant: number): LiveBoard {
     const past = new LiveBoard(board.config, board.timeZone, instant, new Map(Object.entries(this.#config?.agents ?? {})));
-    past.reset(past.period, this.#readScores(board.config.id, past.period.start));
+    past.reset(past.period, this.#foldPeriod(past));
     return past;
   }
 
   /** Starts the board's current period from its kept scores, with the previous period's final ranks to compare. */
   #startPeriod(board: LiveBoard, period: Period): void {
     board.reset(period, this.#readScores(board.config.id, period.start));
-    board.previousRanks = period.kind === "contest" ? new Map() : this.#boardAt(board, period.start - 1).ranks();
+    board.previousRanks = this.#finalRanks(board.config.id, period.start);
+    this.#setMeta(`period:${board.config.id}`, `${period.start}|${period.end}`);
+  }
+
+  /** Final ranks of the board's period that ended at `end`, as recorded when it closed. */
+  #finalRanks(boardId: string, end: number): Map<string, number> {
+    const row = this.#sql.exec<{ standings: string }>("SELECT standings FROM closed_periods WHERE board = ? AND period_end = ?", boardId, end).toArray()[0];
+    return new Map(row ? (JSON.parse(row.standings) as [string, number][]).map(([agent, rank]) => [agent, rank]) : []);
   }
 
   /** Every view hears that the period closed; the next tick sends each a snapshot of the new one. */
@@ -827,6 +848,11 @@ export class TeamBoard extends DurableObject<Env> {
       const board = new LiveBoard(boardConfig, config.timeZone, now, members, optedOut);
       const signature = LiveBoard.signature(boardConfig, config.timeZone);
       if (this.#meta(`signature:${boardConfig.id}`) !== signature) this.#rebuildScores(board, signature);
+      // The object may wake (or reload) after a period ended with no one having closed it.
+      const stored = this.#meta(`period:${boardConfig.id}`)?.split("|").map(Number);
+      if (stored && stored[0] !== board.period.start && stored[1]! <= now && !this.#hasClosure(boardConfig.id, stored[0]!)) {
+        this.#recordClosure(this.#boardAt(board, stored[0]!));
+      }
       this.#startPeriod(board, board.period);
       next.set(boardConfig.id, board);
       this.#markDirty(boardConfig.id);
@@ -861,23 +887,26 @@ export class TeamBoard extends DurableObject<Env> {
   #rebuildScores(board: LiveBoard, signature: string): void {
     this.ctx.storage.transactionSync(() => {
       this.#sql.exec("DELETE FROM scores WHERE board = ?", board.config.id);
-      const byAgent = new Map<string, (EventRow & { occurredAt: number })[]>();
-      const events = this.#sql.exec<EventRow>(
-        "SELECT * FROM events WHERE metric = ? AND counts_at >= ? AND counts_at < ? ORDER BY seq",
-        board.config.metric.key,
-        board.period.start,
-        board.period.end,
-      );
-      for (const e of events) {
-        const list = byAgent.get(e.agent) ?? [];
-        list.push({ ...e, occurredAt: e.occurred_at });
-        byAgent.set(e.agent, list);
-      }
-      for (const [agent, list] of byAgent) {
-        this.#writeScore(board.config.id, board.period.start, agent, foldEvents(list, board.config.metric.aggregation));
-      }
+      for (const [agent, entry] of this.#foldPeriod(board)) this.#writeScore(board.config.id, board.period.start, agent, entry);
       this.#setMeta(`signature:${board.config.id}`, signature);
     });
+  }
+
+  /** Every agent's entry for the board's period, folded from the events that count in it. */
+  #foldPeriod(board: LiveBoard): Map<string, ScoreEntry> {
+    const byAgent = new Map<string, (EventRow & { occurredAt: number })[]>();
+    const events = this.#sql.exec<EventRow>(
+      "SELECT * FROM events WHERE metric = ? AND counts_at >= ? AND counts_at < ? ORDER BY seq",
+      board.config.metric.key,
+      board.period.start,
+      board.period.end,
+    );
+    for (const e of events) {
+      const list = byAgent.get(e.agent) ?? [];
+      list.push({ ...e, occurredAt: e.occurred_at });
+      byAgent.set(e.agent, list);
+    }
+    return new Map([...byAgent].map(([agent, list]) => [agent, foldEvents(list, board.config.metric.aggregation)]));
   }
 
   // -------------------------------------------------------------------------------------------

@@ -198,6 +198,8 @@ export const BoardPatch = z
   })
   .partial();
 
+export const MAX_CONTEST_DAYS = 92;
+
 /** What a board's period settings must satisfy once a create or a patch is applied; [] when fine. */
 export function contestProblems(b: { period: PeriodKind; startsAt?: string | null; endsAt?: string | null }): { path: string; message: string }[] {
   if (b.period !== "contest") {
@@ -206,7 +208,10 @@ export function contestProblems(b: { period: PeriodKind; startsAt?: string | nul
   if (!b.startsAt || !b.endsAt) {
     return (["startsAt", "endsAt"] as const).flatMap((f) => (b[f] ? [] : [{ path: `/${f}`, message: "required for period 'contest'" }]));
   }
-  return Date.parse(b.endsAt) > Date.parse(b.startsAt) ? [] : [{ path: "/endsAt", message: "must be after startsAt" }];
+  const length = Date.parse(b.endsAt) - Date.parse(b.startsAt);
+  if (length <= 0) return [{ path: "/endsAt", message: "must be after startsAt" }];
+  // Team boards keep events for the longest period plus the grace window; a contest fits in that.
+  return length > MAX_CONTEST_DAYS * 86_400_000 ? [{ path: "/endsAt", message: `a contest lasts at most ${MAX_CONTEST_DAYS} days` }] : [];
 }
 
 /** A board as the REST API returns it (`GET /v1/boards`, `GET /v1/boards/:id`). */

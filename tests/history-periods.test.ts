@@ -1,4 +1,4 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { teamBoard } from "../worker/team-boards.ts";
 import { api, createTeam, createToken, event, ingest, json, snapshot, type TeamFixture } from "./helpers.ts";
@@ -116,6 +116,33 @@ describe("closed periods in history", () => {
     ]);
   });
 
+  it("closes a period that ended while the board's object was evicted, when it wakes", async () => {
+    const t = await createTeam(3);
+    travelTo("2030-01-15T10:00:00Z");
+    await ingest(t.ingestKey, [event("a1", "contacts_handled", 1, { occurredAt: "2030-01-15T09:00:00Z" })]);
+    const board = teamBoard(env, t.orgId, "t1");
+    await evictDurableObject(board);
+    travelTo("2030-01-16T10:00:00Z");
+    await runDurableObjectAlarm(board); // a fresh instance: it starts Wednesday, and must close Tuesday
+    await runDurableObjectAlarm(board);
+    const history = await json(await api(t.readKey, "GET", `/v1/boards/${t.boards.contacts}/history`), 200);
+    expect(history.periods.map((p: { period: unknown; total: number }) => [p.period, p.total])).toEqual([[DAY, 1]]);
+  });
+
+  it("revises a closed period correctly after its board was redefined", async () => {
+    const t = await createTeam(3);
+    const events = await closedDay(t);
+    await json(await api(t.adminKey, "PATCH", "/v1/metrics/contacts_handled", { aggregation: "sum" }), 200);
+    await ingest(t.ingestKey, [{ id: "void-a1", agent: "a1", metric: "contacts_handled", kind: "void", ref: events[0]!.id, occurredAt: "2030-01-16T09:00:00Z" }]);
+    await runDurableObjectAlarm(teamBoard(env, t.orgId, "t1"));
+    const history = await json(await api(t.readKey, "GET", `/v1/boards/${t.boards.contacts}/history`), 200);
+    expect(history.periods[0].rows.map((r: { agent: { id: string }; score: number }) => [r.agent.id, r.score])).toEqual([
+      ["a2", 2],
+      ["a1", 2],
+      ["a3", 1],
+    ]);
+  });
+
   it("keeps a closed period until D1 takes it: standings written while D1 was down arrive once it is back", async () => {
     const t = await createTeam(3);
     await env.DB.exec("ALTER TABLE period_standings RENAME TO period_standings_away");
@@ -230,6 +257,26 @@ describe("contests", () => {
     expect(revised.periods[0]).toMatchObject({ revision: 2, total: 2 });
   });
 
+  it("records an extended contest's new final standings when it ends again", async () => {
+    const t = await createTeam(2);
+    travelTo("2030-02-02T12:00:00Z");
+    await json(await api(t.adminKey, "POST", "/v1/boards", { id: "sprint", teamId: "t1", metric: "contacts_handled", period: "contest", ...WINDOW }), 201);
+    await ingest(t.ingestKey, [event("a1", "contacts_handled", 1, { occurredAt: "2030-02-02T11:00:00Z" })]);
+    travelTo("2030-02-04T12:00:00Z");
+    const board = teamBoard(env, t.orgId, "t1");
+    await runDurableObjectAlarm(board);
+    await runDurableObjectAlarm(board);
+    await json(await api(t.adminKey, "PATCH", "/v1/boards/sprint", { endsAt: "2030-02-06T17:00:00.000Z" }), 200);
+    await ingest(t.ingestKey, [event("a2", "contacts_handled", 1), event("a2", "contacts_handled", 1)]);
+    travelTo("2030-02-07T12:00:00Z");
+    await runDurableObjectAlarm(board);
+    await runDurableObjectAlarm(board);
+    const history = await json(await api(t.readKey, "GET", "/v1/boards/sprint/history"), 200);
+    expect(history.periods.map((p: { period: { end: string }; revision: number; rows: { agent: { id: string } }[] }) => [p.period.end, p.revision, p.rows.map((r) => r.agent.id)])).toEqual([
+      ["2030-02-06T17:00:00.000Z", 2, ["a2", "a1"]],
+    ]);
+  });
+
   it("needs a window that ends after it starts, and other boards take none", async () => {
     const t = await createTeam(1);
     const base = { teamId: "t1", metric: "contacts_handled" };
@@ -238,6 +285,7 @@ describe("contests", () => {
       [{ ...base, period: "contest", startsAt: WINDOW.endsAt, endsAt: WINDOW.startsAt }, "/endsAt"],
       [{ ...base, period: "day", ...WINDOW }, "/startsAt"],
       [{ ...base, period: "contest", startsAt: "soon", endsAt: WINDOW.endsAt }, "/startsAt"],
+      [{ ...base, period: "contest", startsAt: "2030-01-01T00:00:00Z", endsAt: "2030-12-31T00:00:00Z" }, "/endsAt"],
     ];
     for (const [body, path] of cases) {
       const problem = await json(await api(t.adminKey, "POST", "/v1/boards", body), 422);

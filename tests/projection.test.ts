@@ -179,8 +179,10 @@ describe("the privacy projection", () => {
             expect(row).not.toHaveProperty("previousRank");
           } else {
             expect(row.label).toBe(row.agent.name);
-            expect(row.previousRank).toBe(boardFor(s).previousRanks!.get(row.agent.id));
-            expect(row.change).toBe(boardFor(s).movement!.get(row.agent.id) || undefined);
+            // Where an agent stood is shown only for the viewer's own row, or where everyone is shown by name.
+            const compared = row.me === true || s.visibility.mode === "everyone";
+            expect(row.previousRank).toBe(compared ? boardFor(s).previousRanks!.get(row.agent.id) : undefined);
+            expect(row.change).toBe(compared ? boardFor(s).movement!.get(row.agent.id) || undefined : undefined);
           }
         }
       }),

@@ -3,7 +3,7 @@
  * the standings whole; what a caller receives passes through the same projection as live frames,
  * under the board's visibility settings of today.
  */
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, gte, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { z } from "zod";
@@ -48,7 +48,8 @@ async function closedPeriods(d1: D1Database, orgId: string, boardId: string, lim
       : await db
           .select()
           .from(periodStandings)
-          .where(and(eq(periodStandings.orgId, orgId), eq(periodStandings.boardId, boardId), inArray(periodStandings.periodStart, closures.map((p) => p.periodStart))));
+          // A range, not a list: D1 binds at most 100 parameters per statement.
+          .where(and(eq(periodStandings.orgId, orgId), eq(periodStandings.boardId, boardId), gte(periodStandings.periodStart, closures.at(-1)!.periodStart)));
   const ids = [...new Set(standings.map((s) => s.agentId))];
   const people = new Map<string, { name: string; optedOut: boolean }>();
   for (let i = 0; i < ids.length; i += 90) {
