@@ -34,8 +34,9 @@ export class LiveBoard implements ProjectableBoard {
   readonly entries = new Map<string, ScoreEntry>();
   /** Members with a score but below the metric's minimum volume: agent -> volume so far. */
   readonly qualifying = new Map<string, number>();
-  /** Places each agent moved with the latest events (positive: up). */
+  /** Ranks each agent moved at the latest update (positive: up). */
   movement = new Map<string, number>();
+  #published = new Map<string, number>();
   /** Final ranks in the previous period, set by the owner when a period starts. */
   previousRanks = new Map<string, number>();
   readonly timeZone: string;
@@ -143,6 +144,7 @@ export class LiveBoard implements ProjectableBoard {
     this.ranking.clear();
     this.qualifying.clear();
     this.movement = new Map();
+    this.#published = new Map();
     for (const [agentId, entry] of entries) this.put(agentId, entry);
   }
 
@@ -151,13 +153,18 @@ export class LiveBoard implements ProjectableBoard {
     return new Map(this.ranking.entries().map((s) => [s.member, s.rank]));
   }
 
-  /** Records how far each agent moved between two rank maps (taken before and after some events). */
-  noteMovement(before: ReadonlyMap<string, number>): void {
+  /**
+   * Publishes the current ranks: `movement` becomes how far each agent moved since the ranks last
+   * published (the previous update). One O(n) pass, so the owner calls it once per board update.
+   */
+  publish(): void {
+    const current = this.ranks();
     this.movement = new Map();
-    for (const [agent, rank] of this.ranks()) {
-      const was = before.get(agent);
+    for (const [agent, rank] of current) {
+      const was = this.#published.get(agent);
       if (was !== undefined && was !== rank) this.movement.set(agent, was - rank);
     }
+    this.#published = current;
   }
 
   /** After the team's membership changed. */

@@ -111,6 +111,7 @@ export class TeamBoard extends DurableObject<Env> {
   #views = new Map<string, Map<string, View>>();
   #dirty = new Set<string>();
   #versions = new Map<string, number>();
+  #publishedVersions = new Map<string, number>();
   #ticking = false;
   #tickTimer: ReturnType<typeof setTimeout> | null = null;
   #alarmAt: number | null = null;
@@ -228,16 +229,13 @@ export class TeamBoard extends DurableObject<Env> {
 
     // Memory follows storage only once the transaction has committed.
     const earlier = new Map<string, { board: LiveBoard; periodStart: number }>();
-    const ranksBefore = new Map<LiveBoard, Map<string, number>>();
     for (const { board, periodStart, agent, entry } of touched.values()) {
       // A closed period changed: an earlier one, or the window of a contest that ended.
       if (periodStart !== board.period.start || board.period.end <= now) earlier.set(`${board.config.id}\u0000${periodStart}`, { board, periodStart });
       if (periodStart !== board.period.start) continue;
-      if (!ranksBefore.has(board)) ranksBefore.set(board, board.ranks());
       board.put(agent, entry);
       this.#markDirty(board.config.id);
     }
-    for (const [board, before] of ranksBefore) board.noteMovement(before);
     for (const { board, periodStart } of earlier.values()) this.#restandClosedPeriod(board, periodStart);
     if (accepted > 0) this.#scheduleAlarm();
     this.#scheduleTick();
@@ -296,6 +294,7 @@ export class TeamBoard extends DurableObject<Env> {
     const board = await this.#findBoard(scope, boardId);
     if (!board) return null;
     this.#rollPeriods(Date.now());
+    this.#publish(board);
     return this.#snapshotFrame(board, projectViewFor(viewer, board), 0);
   }
 
@@ -326,6 +325,7 @@ export class TeamBoard extends DurableObject<Env> {
     const board = await this.#findBoard(connect, connect.boardId);
     if (!board) return new Response("no such board", { status: 404 });
     this.#rollPeriods(Date.now());
+    this.#publish(board);
 
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, connect.tokenId ? [connect.boardId, tokenTag(connect.tokenId)] : [connect.boardId]);
@@ -536,6 +536,14 @@ export class TeamBoard extends DurableObject<Env> {
   // -------------------------------------------------------------------------------------------
   // Fan-out
 
+  /** Brings the board's published ranks (and so each row's movement) up to its latest version, once per version. */
+  #publish(board: LiveBoard): void {
+    const version = this.#versions.get(board.config.id) ?? 0;
+    if (this.#publishedVersions.get(board.config.id) === version) return;
+    this.#publishedVersions.set(board.config.id, version);
+    board.publish();
+  }
+
   #markDirty(boardId: string): void {
     this.#dirty.add(boardId);
     this.#versions.set(boardId, (this.#versions.get(boardId) ?? 0) + 1);
@@ -579,6 +587,7 @@ export class TeamBoard extends DurableObject<Env> {
           if (view.sentVersion >= version) continue;
           behind = true;
           if (board && now - view.sentAt >= TICK_MIN_MS) due.push({ board, view, version });
+        if (board && behind) this.#publish(board);
         }
         if (!behind || !board) this.#dirty.delete(boardId);
       }

@@ -385,9 +385,9 @@ export const Row = z.object({
   label: z.string(),
   /** Absent when the board hides scores from this viewer. */
   score: z.number().optional(),
-  /** Places moved with the latest events (positive: up); absent when none, or when the row is anonymous. */
+  /** Ranks moved since the board's previous update (positive: up); absent when none, or not shown to this viewer. */
   change: z.number().int().optional(),
-  /** The agent's final rank in the board's previous period; absent when unranked then, or when the row is anonymous. */
+  /** The agent's final rank in the board's previous period; absent when unranked then, or not shown to this viewer. */
   previousRank: z.number().int().positive().optional(),
   /** The viewer's own row. */
   me: z.literal(true).optional(),

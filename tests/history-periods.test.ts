@@ -163,9 +163,10 @@ describe("closed periods in history", () => {
     const t = await createTeam(4);
     await closedDay(t);
     await ingest(t.ingestKey, [event("a3", "contacts_handled", 1, { occurredAt: "2030-01-16T09:00:00Z" }), event("a4", "contacts_handled", 1, { occurredAt: "2030-01-16T09:00:00Z" })]);
+    await snapshot(t.readKey, t.boards.contacts); // what viewers saw: the update movement is measured from
     await ingest(t.ingestKey, [event("a4", "contacts_handled", 1, { occurredAt: "2030-01-16T09:05:00Z" })]);
     const rows = (await snapshot(t.readKey, t.boards.contacts)).snapshot.rows;
-    // With the latest event a4 broke their tie for 1st (rank unchanged) and a3 fell to 2nd.
+    // Since that update a4 broke their tie for 1st (rank unchanged) and a3 fell to 2nd.
     // a3 was 3rd on Tuesday; a4 was not ranked.
     expect(rows.map((r) => [r.agent?.id, r.rank, r.change, r.previousRank])).toEqual([
       ["a4", 1, undefined, undefined],
