@@ -777,7 +777,13 @@ export class TeamBoard extends DurableObject<Env> {
    * board's current definition (its stored scores may predate a redefinition).
    */
   #boardAt(board: LiveBoard, instant: number): LiveBoard {
-    const past = new LiveBoard(board.config, board.timeZone, instant, new Map(Object.entries(this.#config?.agents ?? {})));
+    // Who stood on the board then: today's members, and anyone its recorded standings name (an
+    // agent who has since moved team keeps their place in a revised period).
+    const members = new Map(Object.entries(this.#config?.agents ?? {}));
+    const start = board.periodAt(instant).start;
+    const recorded = this.#sql.exec<{ standings: string }>("SELECT standings FROM closed_periods WHERE board = ? AND period_start = ?", board.config.id, start).toArray()[0];
+    for (const [agent] of recorded ? (JSON.parse(recorded.standings) as [string][]) : []) if (!members.has(agent)) members.set(agent, agent);
+    const past = new LiveBoard(board.config, board.timeZone, instant, members);
     past.reset(past.period, this.#foldPeriod(past));
     return past;
   }

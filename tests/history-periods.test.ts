@@ -143,6 +143,22 @@ describe("closed periods in history", () => {
     ]);
   });
 
+  it("keeps an agent who has since moved team in a closed period's revised standings", async () => {
+    const t = await createTeam(3);
+    await json(await api(t.adminKey, "POST", "/v1/teams", { id: "t2", name: "Two", departmentId: "sales" }), 201);
+    await closedDay(t);
+    await json(await api(t.adminKey, "PATCH", "/v1/agents/a2", { teamId: "t2" }), 200);
+    await ingest(t.ingestKey, [event("a3", "contacts_handled", 1, { occurredAt: "2030-01-15T20:00:00Z" })]);
+    await runDurableObjectAlarm(teamBoard(env, t.orgId, "t1"));
+    const history = await json(await api(t.readKey, "GET", `/v1/boards/${t.boards.contacts}/history`), 200);
+    expect(history.periods[0]).toMatchObject({ revision: 2 });
+    expect(history.periods[0].rows.map((r: { agent: { id: string }; score: number }) => [r.agent.id, r.score])).toEqual([
+      ["a1", 3],
+      ["a2", 2],
+      ["a3", 2],
+    ]);
+  });
+
   it("keeps a closed period until D1 takes it: standings written while D1 was down arrive once it is back", async () => {
     const t = await createTeam(3);
     await env.DB.exec("ALTER TABLE period_standings RENAME TO period_standings_away");
