@@ -108,9 +108,6 @@ export class LiveBoard implements ProjectableBoard {
     return this.#rule ? periodContaining(this.#rule, now) : null;
   }
 
-  periodStartOf(occurredAt: number): number {
-    return this.periodAt(occurredAt).start;
-  }
 
   /** The entry after a sample (`add`) or a signed delta (`adjust`); corrections are folded instead. */
   withEvent(previous: ScoreEntry | undefined, event: { kind: "add" | "adjust"; value: number; part: Part; occurredAt: number }, seq: number): ScoreEntry {
@@ -167,8 +164,4 @@ export class LiveBoard implements ProjectableBoard {
     this.#published = current;
   }
 
-  /** After the team's membership changed. */
-  rerank(): void {
-    this.reset(this.period, [...this.entries]);
-  }
 }

@@ -128,18 +128,14 @@ function comparisons(board: ProjectableBoard, agent: string): Pick<Row, "change"
   return { ...(change ? { change } : {}), ...(previousRank === undefined ? {} : { previousRank }) };
 }
 
-/** The places a mode shows to an agent (`me`) or a wallboard (`me` null), in board order. */
+/** The places a mode shows to a wallboard (`me` null), or to an agent in the personal modes. */
 function visibleStandings(ranking: RankedBoard, { mode, n, k }: Visibility, me: string | null): Standing[] {
   switch (mode) {
     case "everyone":
       return ranking.entries();
     case "top_n":
+    case "top_n_and_me":
       return ranking.top(n);
-    case "top_n_and_me": {
-      const top = ranking.top(n);
-      const place = me === null ? undefined : ranking.placeOf(me);
-      return place === undefined || place <= n ? top : [...top, ...ranking.slice(place, 1)];
-    }
     case "me_and_neighbours":
       return me === null ? [] : ranking.around(me, k);
     case "only_me":

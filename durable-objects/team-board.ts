@@ -275,18 +275,7 @@ export class TeamBoard extends DurableObject<Env> {
 
   /** One agent's score in one period of a board, folded from every event that counts in it. */
   #foldScore(board: LiveBoard, periodStart: number, agent: string): ScoreEntry {
-    const period = board.periodAt(periodStart);
-    const events = this.#sql.exec<EventRow>(
-      "SELECT * FROM events WHERE agent = ? AND metric = ? AND counts_at >= ? AND counts_at < ? ORDER BY seq",
-      agent,
-      board.config.metric.key,
-      period.start,
-      period.end,
-    );
-    return foldEvents(
-      events.toArray().map((e) => ({ ...e, occurredAt: e.occurred_at })),
-      board.config.metric.aggregation,
-    );
+    return this.#foldPeriod(board, board.periodAt(periodStart), agent).get(agent) ?? foldEvents([], board.config.metric.aggregation);
   }
 
   /** The board as this viewer may see it right now (REST). */
@@ -907,14 +896,16 @@ export class TeamBoard extends DurableObject<Env> {
     });
   }
 
-  /** Every agent's entry for the board's period, folded from the events that count in it. */
-  #foldPeriod(board: LiveBoard): Map<string, ScoreEntry> {
+  /** Each agent's entry (or one agent's) for a period of the board, folded from the events that count in it. */
+  #foldPeriod(board: LiveBoard, period: Period = board.period, agent?: string): Map<string, ScoreEntry> {
     const byAgent = new Map<string, (EventRow & { occurredAt: number })[]>();
     const events = this.#sql.exec<EventRow>(
-      "SELECT * FROM events WHERE metric = ? AND counts_at >= ? AND counts_at < ? ORDER BY seq",
+      "SELECT * FROM events WHERE metric = ? AND counts_at >= ? AND counts_at < ? AND (? IS NULL OR agent = ?) ORDER BY seq",
       board.config.metric.key,
-      board.period.start,
-      board.period.end,
+      period.start,
+      period.end,
+      agent ?? null,
+      agent ?? null,
     );
     for (const e of events) {
       const list = byAgent.get(e.agent) ?? [];

@@ -1,5 +1,5 @@
 import { SELF } from "cloudflare:test";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import { type Row, ServerFrame, type SnapshotFrame, type TokenCreate } from "../protocol/index.ts";
 
 export const BASE = "https://floorboard.test";
@@ -146,4 +146,10 @@ export const idsAndScores = (rows: readonly Row[]) => rows.map((r) => [r.agent?.
 
 export async function createToken(adminKey: string, body: TokenCreate): Promise<{ id: string; token: string }> {
   return json(await api(adminKey, "POST", "/v1/tokens", body), 201);
+}
+
+/** The Durable Objects run in the test's isolate, so faking Date moves their clocks too. Undo with `vi.useRealTimers()`. */
+export function travelTo(instant: number | string) {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(typeof instant === "string" ? Date.parse(instant) : instant);
 }

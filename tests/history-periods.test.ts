@@ -1,13 +1,8 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { teamBoard } from "../worker/team-boards.ts";
-import { api, createTeam, createToken, event, ingest, json, snapshot, type TeamFixture } from "./helpers.ts";
+import { api, createTeam, createToken, event, ingest, json, snapshot, type TeamFixture, travelTo } from "./helpers.ts";
 
-/** The Durable Object runs in this isolate, so faking Date moves its clock too. */
-function travelTo(instant: string) {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(Date.parse(instant));
-}
 
 /** Tuesday 15 January 2030 in Stockholm (UTC+1): a1 handles 3 contacts, a2 2, a3 1, a4 none. */
 async function closedDay(t: TeamFixture) {

@@ -1,13 +1,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { teamBoard } from "../worker/team-boards.ts";
-import { api, connect, createTeam, event, ingest, json, snapshot } from "./helpers.ts";
+import { api, connect, createTeam, event, ingest, json, snapshot, travelTo } from "./helpers.ts";
 
-/** The Durable Object runs in this isolate, so faking Date moves its clock too. */
-function travelTo(instant: number) {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(instant);
-}
 
 describe("period boundaries on a live board", () => {
   afterEach(() => vi.useRealTimers());

@@ -2,11 +2,12 @@
  * Which boards a caller may see, and as whom. Decided in the Worker from the credential and D1,
  * before a request reaches a Durable Object; the object receives only the resulting viewer.
  */
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { Viewer } from "../durable-objects/projection.ts";
 import type { Caller } from "./auth.ts";
-import { agents, teams } from "./db/schema.ts";
+import { teams } from "./db/schema.ts";
+import { resolveAgents } from "./directory-cache.ts";
 import { ProblemError } from "./problem.ts";
 
 export interface BoardRef {
@@ -56,12 +57,9 @@ async function coverageOf(db: D1Database, caller: Caller): Promise<Coverage> {
       return { kind: "display", teamIds: new Set(token.teams), boardIds: new Set(token.boards) };
     case "agent": {
       // The agent's team now, not when the token was issued: a moved agent sees their new team.
-      const [row] = await d1
-        .select({ teamId: agents.teamId })
-        .from(agents)
-        .where(and(eq(agents.orgId, caller.orgId), eq(agents.id, token.agent ?? ""), eq(agents.active, true)))
-        .limit(1);
-      return { kind: "agent", agentId: token.agent ?? "", teamId: row?.teamId ?? null };
+      const agentId = token.agent ?? "";
+      const placement = (await resolveAgents(db, caller.orgId, [agentId])).get(agentId);
+      return { kind: "agent", agentId, teamId: placement?.active ? placement.teamId : null };
     }
   }
 }

@@ -7,15 +7,14 @@ import { and, desc, eq, gte, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { z } from "zod";
-import { effectiveVisibility, type Visibility } from "../../protocol/index.ts";
+import type { Visibility } from "../../protocol/index.ts";
 import { type BoardView, type ProjectableBoard, projectViewFor, type Viewer } from "../../durable-objects/projection.ts";
 import { RankedBoard } from "../../durable-objects/ranking.ts";
 import { type AppEnv, requireScope } from "../auth.ts";
 import { viewerForBoard } from "../board-access.ts";
-import { findInOrg } from "../db/org-rows.ts";
-import { agents, boards, periodClosures, periodStandings } from "../db/schema.ts";
+import { agents, periodClosures, periodStandings } from "../db/schema.ts";
 import { ProblemError, readQuery } from "../problem.ts";
-import { orgVisibility } from "./visibility.ts";
+import { boardSettings } from "./visibility.ts";
 
 export const history = new Hono<AppEnv>();
 
@@ -25,12 +24,11 @@ type Standing = typeof periodStandings.$inferSelect;
 const HistoryQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(10) });
 const TrendQuery = z.strictObject({ board: z.string().min(1), periods: z.coerce.number().int().min(1).max(100).default(10) });
 
-/** The board, the caller's view of it, and the org's settings in force, or a 403/404. */
+/** The board, the caller's view of it, and its visibility in force, or a 403/404. */
 async function boardFor(d1: D1Database, c: { var: AppEnv["Variables"] }, boardId: string) {
-  const { orgId } = c.var.caller;
-  const [org, board] = await Promise.all([orgVisibility(d1, orgId), findInOrg(drizzle(d1), boards, "board", orgId, boardId)]);
+  const { board, settings } = await boardSettings(d1, c.var.caller.orgId, boardId);
   const viewer = await viewerForBoard(d1, c.var.caller, board);
-  return { board, viewer, visibility: effectiveVisibility(org, board.visibility) };
+  return { board, viewer, visibility: settings.effective };
 }
 
 /** The last `limit` closed periods of the board and their standings, newest first. */

@@ -4,9 +4,9 @@ import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { KeyCreate, OrgCreate, OrgPatch } from "../../protocol/index.ts";
 import { type AppEnv, forgetKeyHash, newApiKey, randomId, requireScope } from "../auth.ts";
-import { apiKeys, boards, orgs } from "../db/schema.ts";
+import { apiKeys, orgs } from "../db/schema.ts";
 import { notFound, ProblemError, readJson } from "../problem.ts";
-import { refreshTeams } from "../team-boards.ts";
+import { refreshTeams, teamsWithActiveBoards } from "../team-boards.ts";
 
 export const org = new Hono<AppEnv>();
 
@@ -74,8 +74,7 @@ org.patch("/org", requireScope("admin"), async (c) => {
   const [row] = await db.update(orgs).set({ ...body, updatedAt: Date.now() }).where(eq(orgs.id, orgId)).returning();
   if (!row) throw notFound("org", orgId);
   if (body.timeZone !== undefined || body.lateGraceHours !== undefined) {
-    const teamsWithBoards = await db.selectDistinct({ teamId: boards.teamId }).from(boards).where(eq(boards.orgId, orgId));
-    await refreshTeams(c.env, orgId, teamsWithBoards.map((t) => t.teamId));
+    await refreshTeams(c.env, orgId, await teamsWithActiveBoards(c.env, orgId));
   }
   return c.json(orgJson(row));
 });

@@ -29,7 +29,8 @@ const orgSettings = (overrides: VisibilityOverrides): VisibilitySettings => ({
   inherited: DEFAULT_VISIBILITY,
 });
 
-async function boardSettings(d1: D1Database, orgId: string, boardId: string) {
+/** A board of the org and its visibility settings (its own over the org's), or a 404. */
+export async function boardSettings(d1: D1Database, orgId: string, boardId: string) {
   const [org, board] = await Promise.all([orgVisibility(d1, orgId), findInOrg(drizzle(d1), boards, "board", orgId, boardId)]);
   const settings: VisibilitySettings = { effective: effectiveVisibility(org, board.visibility), overrides: board.visibility, inherited: effectiveVisibility(org) };
   return { board, settings };
