@@ -156,6 +156,14 @@ export class TeamBoard extends DurableObject<Env> {
     return this.#resolveCorrections(events).refused;
   }
 
+  /**
+   * Which of these event ids this team recorded. The Worker asks the teams a moved agent was in, so
+   * that a correction reaches the team holding what it corrects, and a retry the team that has it.
+   */
+  async knownEvents(ids: string[]): Promise<string[]> {
+    return [...this.#storedEvents(ids).keys()];
+  }
+
   /** Records events exactly once each; answers only after they are durable. */
   async ingest(scope: TeamScope, events: IngestEvent[]): Promise<IngestOutcome> {
     // Close what ended before a configuration reload builds the boards afresh in the new period.
@@ -244,15 +252,7 @@ export class TeamBoard extends DurableObject<Env> {
 
   /** When each event counts (a correction: when what it corrects counted), and which corrections are refused. */
   #resolveCorrections(events: readonly IngestEvent[]): { refused: RefusedEvent[]; countsAt: number[] } {
-    const refs = [...new Set(events.flatMap((e) => (e.ref === null ? [] : [e.ref])))];
-    const known = new Map<string, { agent: string; metric: string; kind: EventKind; countsAt: number; index: number }>();
-    for (let i = 0; i < refs.length; i += 500) {
-      const rows = this.#sql.exec<{ id: string; agent: string; metric: string; kind: EventKind; counts_at: number }>(
-        "SELECT id, agent, metric, kind, counts_at FROM events WHERE id IN (SELECT value FROM json_each(?))",
-        JSON.stringify(refs.slice(i, i + 500)),
-      );
-      for (const r of rows) known.set(r.id, { agent: r.agent, metric: r.metric, kind: r.kind, countsAt: r.counts_at, index: -1 });
-    }
+    const known = this.#storedEvents(events.flatMap((e) => (e.ref === null ? [] : [e.ref])));
     const refused: RefusedEvent[] = [];
     const countsAt = events.map((event, index) => {
       if (event.ref === null) {
@@ -271,6 +271,20 @@ export class TeamBoard extends DurableObject<Env> {
       return target?.countsAt ?? event.occurredAt;
     });
     return { refused, countsAt };
+  }
+
+  /** The stored events among these ids: what a correction needs to know of the event it corrects. */
+  #storedEvents(ids: readonly string[]): Map<string, { agent: string; metric: string; kind: EventKind; countsAt: number; index: number }> {
+    const unique = [...new Set(ids)];
+    const known = new Map<string, { agent: string; metric: string; kind: EventKind; countsAt: number; index: number }>();
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = this.#sql.exec<{ id: string; agent: string; metric: string; kind: EventKind; counts_at: number }>(
+        "SELECT id, agent, metric, kind, counts_at FROM events WHERE id IN (SELECT value FROM json_each(?))",
+        JSON.stringify(unique.slice(i, i + 500)),
+      );
+      for (const r of rows) known.set(r.id, { agent: r.agent, metric: r.metric, kind: r.kind, countsAt: r.counts_at, index: -1 });
+    }
+    return known;
   }
 
   /** One agent's score in one period of a board, folded from every event that counts in it. */

@@ -4,6 +4,7 @@
  */
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { teamAt } from "../durable-objects/memberships.ts";
 import type { Viewer } from "../durable-objects/projection.ts";
 import type { Caller } from "./auth.ts";
 import { teams } from "./db/schema.ts";
@@ -56,10 +57,11 @@ async function coverageOf(db: D1Database, caller: Caller): Promise<Coverage> {
     case "display":
       return { kind: "display", teamIds: new Set(token.teams), boardIds: new Set(token.boards) };
     case "agent": {
-      // The agent's team now, not when the token was issued: a moved agent sees their new team.
+      // The agent's team now, not when the token was issued: a moved agent sees their new team
+      // (from a scheduled move's date on).
       const agentId = token.agent ?? "";
       const placement = (await resolveAgents(db, caller.orgId, [agentId])).get(agentId);
-      return { kind: "agent", agentId, teamId: placement?.active ? placement.teamId : null };
+      return { kind: "agent", agentId, teamId: placement?.active ? (teamAt(placement.stints, Date.now()) ?? null) : null };
     }
   }
 }

@@ -1,18 +1,27 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import type { Aggregation } from "../protocol/index.ts";
+import type { Stint } from "../durable-objects/memberships.ts";
+import { MAX_CLOCK_SKEW_MS, type Aggregation } from "../protocol/index.ts";
+import { selectStints, stintsByAgent } from "./db/memberships.ts";
 import { agents, metrics } from "./db/schema.ts";
 
 /**
- * The ingest path resolves agent -> team and checks metric keys for every event. Both are cached
- * in the isolate for a short while; directory writes clear this isolate's entries at once, other
- * isolates see a change within the TTL. When D1 is unreachable, expired entries are served so
- * that ingest keeps working through an outage.
+ * The ingest path resolves agent -> stints (their teams over time) and checks metric keys for
+ * every event. Both are cached in the isolate for a short while; directory writes clear this
+ * isolate's entries at once, other isolates see a change within the TTL. When D1 is unreachable,
+ * expired entries are served so that ingest keeps working through an outage.
  */
 const TTL_MS = 30_000;
 const D1_MAX_PARAMS = 90;
 
-type AgentPlacement = { teamId: string; active: boolean };
+/**
+ * How long after a move takes effect events for the agent may still have gone to the earlier team:
+ * they may be dated up to MAX_CLOCK_SKEW_MS ahead, and other isolates learn of a move within the TTL.
+ */
+export const MOVE_SETTLE_MS = MAX_CLOCK_SKEW_MS + TTL_MS;
+
+/** An agent's stints in order (scheduled ones included), and whether the agent is active. */
+export type AgentPlacement = { stints: Stint[]; active: boolean };
 const agentCache = new Map<string, { value: AgentPlacement | null; expires: number }>();
 const metricCache = new Map<string, { value: Map<string, Aggregation>; expires: number }>();
 
@@ -29,11 +38,15 @@ export async function resolveAgents(db: D1Database, orgId: string, ids: readonly
   for (let i = 0; i < missing.length; i += D1_MAX_PARAMS) {
     const chunk = missing.slice(i, i + D1_MAX_PARAMS);
     let rows: { id: string; teamId: string; active: boolean }[];
+    let stints: Map<string, Stint[]>;
     try {
-      rows = await drizzle(db)
-        .select({ id: agents.id, teamId: agents.teamId, active: agents.active })
-        .from(agents)
-        .where(and(eq(agents.orgId, orgId), inArray(agents.id, chunk)));
+      const d1 = drizzle(db);
+      const [agentRows, stintRows] = await d1.batch([
+        d1.select({ id: agents.id, teamId: agents.teamId, active: agents.active }).from(agents).where(and(eq(agents.orgId, orgId), inArray(agents.id, chunk))),
+        selectStints(d1, orgId, chunk),
+      ]);
+      rows = agentRows;
+      stints = stintsByAgent(stintRows);
     } catch (error) {
       // D1 is unreachable: serve what this isolate knew, however old, if it knew every agent.
       const stale = chunk.map((id) => agentCache.get(`${orgId}\u0000${id}`));
@@ -41,7 +54,8 @@ export async function resolveAgents(db: D1Database, orgId: string, ids: readonly
       stale.forEach((hit, j) => hit?.value && found.set(chunk[j]!, hit.value));
       continue;
     }
-    const byId = new Map(rows.map((r) => [r.id, { teamId: r.teamId, active: r.active }]));
+    // An agent without stints (written by code that does not record them) is in their team from the start.
+    const byId = new Map(rows.map((r) => [r.id, { stints: stints.get(r.id) ?? [{ teamId: r.teamId, from: 0 }], active: r.active }]));
     for (const id of chunk) {
       const value = byId.get(id) ?? null;
       agentCache.set(`${orgId}\u0000${id}`, { value, expires: now + TTL_MS });

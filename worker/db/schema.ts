@@ -73,6 +73,11 @@ export const agents = sqliteTable(
     orgId: text("org_id").notNull().references(() => orgs.id),
     id: text("id").notNull(),
     name: text("name").notNull(),
+    /**
+     * The team in effect at the agent's latest placement write. Scheduled moves take effect without
+     * a write, so code that means "the team now" reads `teamNow` (worker/db/memberships.ts), which
+     * follows `agent_memberships`.
+     */
     teamId: text("team_id").notNull(),
     /** The agent asked not to be named to colleagues and wallboards; set only with their own token. */
     optedOut: integer("opted_out", { mode: "boolean" }).notNull().default(false),
@@ -80,6 +85,23 @@ export const agents = sqliteTable(
     ...timestamps,
   },
   (t) => [primaryKey({ columns: [t.orgId, t.id] }), index("agents_team").on(t.orgId, t.teamId)],
+);
+
+/**
+ * Which team an agent is in, and from when: a stint runs from its `from_at` (epoch ms) until the
+ * agent's next stint begins. The agent's team at an instant is the stint with the largest `from_at`
+ * at or before it; before their first stint, their first team. Stints in the future are scheduled
+ * moves. Rows are never rewritten in the past: events already recorded stay with their team.
+ */
+export const agentMemberships = sqliteTable(
+  "agent_memberships",
+  {
+    orgId: text("org_id").notNull().references(() => orgs.id),
+    agentId: text("agent_id").notNull(),
+    teamId: text("team_id").notNull(),
+    fromAt: integer("from_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.agentId, t.fromAt] }), index("agent_memberships_team").on(t.orgId, t.teamId)],
 );
 
 /** An agent's id on each contact-centre platform; a platform id maps to one agent per org. */

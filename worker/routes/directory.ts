@@ -2,10 +2,11 @@
  * The org's directory and configuration: departments, teams, agents, metrics. Admin scope.
  * Deleting deactivates: rows stay so that history keeps its names.
  */
-import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import type { z } from "zod";
+import { teamAt } from "../../durable-objects/memberships.ts";
 import {
   AgentBulkUpsert,
   AgentCreate,
@@ -18,6 +19,7 @@ import {
   TeamPatch,
 } from "../../protocol/index.ts";
 import { type AppEnv, randomId, requireScope } from "../auth.ts";
+import { chunk, replaceStints, stintsOf, teamNow } from "../db/memberships.ts";
 import { agentExternalIds, agents, boards, departments, metrics, teams } from "../db/schema.ts";
 import { deactivateInOrg, findInOrg, inOrg } from "../db/org-rows.ts";
 import { forgetDirectory } from "../directory-cache.ts";
@@ -164,6 +166,16 @@ directory.delete("/teams/:id", async (c) => {
 
 type AgentRow = typeof agents.$inferSelect;
 
+/** An agent's columns with `teamId` the team in effect at `now` (scheduled moves apply from their date). */
+const agentColumns = (now: number) => ({ ...getTableColumns(agents), teamId: teamNow(now) });
+
+/** One agent as of now, or a 404. */
+async function agentNow(db: ReturnType<typeof drizzle>, orgId: string, id: string): Promise<AgentRow> {
+  const [row] = await db.select(agentColumns(Date.now())).from(agents).where(inOrg(agents, orgId, id)).limit(1);
+  if (!row) throw notFound("agent", id);
+  return row;
+}
+
 async function externalIdsOf(db: ReturnType<typeof drizzle>, orgId: string, agentIds: string[]) {
   const map = new Map<string, Record<string, string>>();
   for (let i = 0; i < agentIds.length; i += 90) {
@@ -193,10 +205,11 @@ directory.get("/agents", async (c) => {
   const after = c.req.query("cursor");
   const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 500) || 500, 1), 1000);
   const db = drizzle(c.env.DB);
+  const now = Date.now();
   const rows = await db
-    .select()
+    .select(agentColumns(now))
     .from(agents)
-    .where(and(eq(agents.orgId, orgId), teamId ? eq(agents.teamId, teamId) : undefined, after ? gt(agents.id, after) : undefined))
+    .where(and(eq(agents.orgId, orgId), teamId ? eq(teamNow(now), teamId) : undefined, after ? gt(agents.id, after) : undefined))
     .orderBy(asc(agents.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
@@ -210,7 +223,7 @@ directory.get("/agents", async (c) => {
 directory.get("/agents/:id", async (c) => {
   const orgId = c.var.caller.orgId;
   const db = drizzle(c.env.DB);
-  const row = await findInOrg(db, agents, "agent", orgId, c.req.param("id"));
+  const row = await agentNow(db, orgId, c.req.param("id"));
   const ext = await externalIdsOf(db, orgId, [row.id]);
   return c.json(agentJson(row, ext.get(row.id)));
 });
@@ -219,7 +232,9 @@ type AgentInput = z.infer<typeof AgentCreate> & { id: string };
 
 /**
  * Creates or replaces agents in one D1 batch (all or nothing). Teams must exist; an external id
- * may belong to only one agent. Returns the teams whose boards must learn about the change.
+ * may belong to only one agent. An agent placed in another team than their team now moves now (a
+ * stint from now that replaces their scheduled moves); one placed in their team now keeps their
+ * stints, scheduled moves included. Tells the boards of every team the agents were or will be in.
  */
 async function upsertAgents(env: Env, orgId: string, input: AgentInput[], mode: "create" | "upsert", pathOf: (i: number) => string) {
   const db = drizzle(env.DB);
@@ -251,10 +266,11 @@ async function upsertAgents(env: Env, orgId: string, input: AgentInput[], mode: 
   const badTeam = input.findIndex((a) => !knownTeams.has(a.teamId));
   if (badTeam >= 0) throw unknownReference(`${pathOf(badTeam)}/teamId`, "team", input[badTeam]!.teamId);
 
+  const now = Date.now();
   const ids = input.map((a) => a.id);
   const existing = new Map<string, AgentRow>();
   for (let i = 0; i < ids.length; i += 90) {
-    const rows = await db.select().from(agents).where(and(eq(agents.orgId, orgId), inArray(agents.id, ids.slice(i, i + 90))));
+    const rows = await db.select(agentColumns(now)).from(agents).where(and(eq(agents.orgId, orgId), inArray(agents.id, ids.slice(i, i + 90))));
     for (const r of rows) existing.set(r.id, r);
   }
   if (mode === "create" && existing.size > 0) throw conflict("agent", [...existing.keys()][0]!);
@@ -279,7 +295,6 @@ async function upsertAgents(env: Env, orgId: string, input: AgentInput[], mode: 
     }
   }
 
-  const now = Date.now();
   const rows = input.map((a) => ({
     orgId,
     id: a.id,
@@ -292,6 +307,7 @@ async function upsertAgents(env: Env, orgId: string, input: AgentInput[], mode: 
   const links = input.flatMap((a) =>
     Object.entries(a.externalIds ?? {}).map(([platform, externalId]) => ({ orgId, platform, externalId, agentId: a.id })),
   );
+  const moved = input.filter((a) => existing.get(a.id)?.teamId !== a.teamId).map((a) => ({ agentId: a.id, teamId: a.teamId, from: now }));
   // D1 allows 100 bound parameters per statement: 8 columns -> 12 rows, 4 columns -> 25 rows.
   const statements = [
     ...chunk(ids, 90).map((part) => db.delete(agentExternalIds).where(and(eq(agentExternalIds.orgId, orgId), inArray(agentExternalIds.agentId, part)))),
@@ -305,19 +321,15 @@ async function upsertAgents(env: Env, orgId: string, input: AgentInput[], mode: 
         }),
     ),
     ...chunk(links, 25).map((part) => db.insert(agentExternalIds).values(part)),
+    ...replaceStints(db, orgId, moved.map((m) => m.agentId), now, moved),
   ];
+  const stints = await stintsOf(db, orgId, [...existing.values()]);
   await db.batch(statements as [ (typeof statements)[number], ...(typeof statements)[number][] ]);
   forgetDirectory(orgId);
   const touched = new Set(input.map((a) => a.teamId));
-  for (const r of existing.values()) touched.add(r.teamId);
+  for (const list of stints.values()) for (const s of list) touched.add(s.teamId);
   await refreshTeams(env, orgId, touched);
   return rows.map((r) => agentJson({ ...r, optedOut: existing.get(r.id)?.optedOut ?? false }, input[seen.get(r.id)!]!.externalIds ?? {}));
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 const sqlExcluded = (column: string) => sql.raw(`excluded.${column}`);
@@ -339,7 +351,7 @@ directory.patch("/agents/:id", async (c) => {
   const body = await readJson(c, AgentPatch);
   const orgId = c.var.caller.orgId;
   const db = drizzle(c.env.DB);
-  const current = await findInOrg(db, agents, "agent", orgId, c.req.param("id"));
+  const current = await agentNow(db, orgId, c.req.param("id"));
   const ext = (await externalIdsOf(db, orgId, [current.id])).get(current.id) ?? {};
   const [agent] = await upsertAgents(
     c.env,
@@ -353,10 +365,12 @@ directory.patch("/agents/:id", async (c) => {
 
 directory.delete("/agents/:id", async (c) => {
   const orgId = c.var.caller.orgId;
-  const row = await deactivateInOrg(drizzle(c.env.DB), agents, "agent", orgId, c.req.param("id"));
+  const db = drizzle(c.env.DB);
+  const row = await deactivateInOrg(db, agents, "agent", orgId, c.req.param("id"));
   forgetDirectory(orgId);
-  await refreshTeams(c.env, orgId, [row.teamId]);
-  return c.json(agentJson(row));
+  const stints = (await stintsOf(db, orgId, [row])).get(row.id)!;
+  await refreshTeams(c.env, orgId, stints.map((s) => s.teamId));
+  return c.json(agentJson({ ...row, teamId: teamAt(stints, Date.now())! }));
 });
 
 // ---------------------------------------------------------------------------------------------

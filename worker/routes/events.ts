@@ -1,9 +1,10 @@
 /** `POST /v1/events`: score events in, grouped by team, one RPC per team board. */
 import { Hono } from "hono";
 import { EventBatch, type IngestResult, MAX_CLOCK_SKEW_MS } from "../../protocol/index.ts";
+import { type Stint, teamAt, teamsBetween } from "../../durable-objects/memberships.ts";
 import type { IngestEvent, RefusedEvent } from "../../durable-objects/team-board.ts";
 import { type AppEnv, requireScope } from "../auth.ts";
-import { activeMetrics, resolveAgents } from "../directory-cache.ts";
+import { activeMetrics, MOVE_SETTLE_MS, resolveAgents } from "../directory-cache.ts";
 import { ProblemError, readJson } from "../problem.ts";
 import { teamBoard } from "../team-boards.ts";
 
@@ -19,8 +20,8 @@ events.post("/events", requireScope("ingest"), async (c) => {
 
   const now = Date.now();
   const errors: { path: string; message: string }[] = [];
-  /** Per team: its events, and each one's index in the batch. */
-  const byTeam = new Map<string, { events: IngestEvent[]; indexes: number[] }>();
+  /** The events to record, each with its index in the batch and the agent's stints. */
+  const valid: { event: IngestEvent; index: number; stints: Stint[] }[] = [];
   batch.events.forEach((event, i) => {
     const placement = placements.get(event.agent);
     const occurredAt = Date.parse(event.occurredAt);
@@ -32,8 +33,7 @@ events.post("/events", requireScope("ingest"), async (c) => {
     }
     if (occurredAt > now + MAX_CLOCK_SKEW_MS) errors.push({ path: `/events/${i}/occurredAt`, message: "is in the future" });
     if (!placement?.active) return;
-    const team = byTeam.get(placement.teamId) ?? { events: [], indexes: [] };
-    team.events.push({
+    const ingestEvent: IngestEvent = {
       id: event.id,
       agent: event.agent,
       metric: event.metric,
@@ -42,11 +42,20 @@ events.post("/events", requireScope("ingest"), async (c) => {
       ref: event.ref ?? null,
       part: event.part ?? "numerator",
       occurredAt,
-    });
-    team.indexes.push(i);
-    byTeam.set(placement.teamId, team);
+    };
+    valid.push({ event: ingestEvent, index: i, stints: placement.stints });
   });
   refuseIfAny(errors);
+
+  /** Per team: its events, and each one's index in the batch. */
+  const byTeam = new Map<string, { events: IngestEvent[]; indexes: number[] }>();
+  const routes = await routeEvents(c.env, orgId, valid);
+  valid.forEach(({ event, index }, i) => {
+    const team = byTeam.get(routes[i]!) ?? { events: [], indexes: [] };
+    team.events.push(event);
+    team.indexes.push(index);
+    byTeam.set(routes[i]!, team);
+  });
 
   const teams = [...byTeam];
   // Corrections are checked on every team before any team records anything, so a batch is refused whole.
@@ -63,6 +72,45 @@ events.post("/events", requireScope("ingest"), async (c) => {
   });
   return c.json(total, 202);
 });
+
+/**
+ * The team each event goes to: the one the agent was in when it occurred, so that late events count
+ * for the team the work was done in and a retry dedupes where the event was first recorded. Two
+ * cases ask the teams of a moved agent which event ids they hold: a correction goes to the team that
+ * holds the event it corrects, and an event dated just after a move (within MOVE_SETTLE_MS) to the
+ * earlier team if that team recorded it already (it was dated ahead, or routed before the move was
+ * known). An agent who never moved costs no lookups.
+ */
+async function routeEvents(env: Env, orgId: string, events: readonly { event: IngestEvent; stints: Stint[] }[]): Promise<string[]> {
+  const asks = new Map<string, Set<string>>();
+  const plans = events.map(({ event, stints }) => {
+    const home = teamAt(stints, event.occurredAt)!;
+    const probe = event.ref ?? event.id;
+    // A correction's original may be in any team the agent was in; the home team is asked too.
+    const candidates =
+      event.ref !== null ? [...new Set([home, ...stints.map((s) => s.teamId)])] : teamsBetween(stints, event.occurredAt - MOVE_SETTLE_MS, event.occurredAt);
+    const asked = candidates.length > 1 ? (event.ref !== null ? candidates : candidates.filter((t) => t !== home)) : [];
+    for (const teamId of asked) asks.set(teamId, (asks.get(teamId) ?? new Set()).add(probe));
+    return { home, probe, asked };
+  });
+  const known = new Map(
+    await Promise.all(
+      [...asks].map(async ([teamId, ids]) => [teamId, new Set(await teamBoard(env, orgId, teamId).knownEvents([...ids]))] as const),
+    ),
+  );
+  /** Where each id of the batch went: a later copy, or a correction of it, goes there too. */
+  const routed = new Map<string, string>();
+  return plans.map(({ home, probe, asked }, i) => {
+    const { event } = events[i]!;
+    const team =
+      routed.get(event.id) ??
+      (event.ref !== null ? routed.get(event.ref) : undefined) ??
+      asked.find((teamId) => known.get(teamId)?.has(probe)) ??
+      home;
+    routed.set(event.id, team);
+    return team;
+  });
+}
 
 function pathsOf(refused: readonly RefusedEvent[], indexes: readonly number[]) {
   return refused.map((r) => ({ path: `/events/${indexes[r.index]}/${r.field}`, message: r.message }));

@@ -11,6 +11,7 @@ import {
   type TokenInfo,
 } from "../../protocol/index.ts";
 import { type AppEnv, type Caller, randomId, requireScope } from "../auth.ts";
+import { stintsOf, teamNow } from "../db/memberships.ts";
 import { setOptOut } from "../db/settings-audit.ts";
 import { agents, boards, departments, teams, viewerTokens } from "../db/schema.ts";
 import { notFound, ProblemError, readJson } from "../problem.ts";
@@ -129,7 +130,7 @@ async function meOf(d1: D1Database, caller: Caller): Promise<Me> {
   const agentId = caller.token?.agent;
   if (!caller.token || !agentId) return { role: caller.token?.role ?? "key", agent: null };
   const [row] = await drizzle(d1)
-    .select()
+    .select({ id: agents.id, name: agents.name, teamId: teamNow(Date.now()), optedOut: agents.optedOut })
     .from(agents)
     .where(and(eq(agents.orgId, caller.orgId), eq(agents.id, agentId)))
     .limit(1);
@@ -150,6 +151,7 @@ tokens.patch("/me", requireScope("read"), async (c) => {
   const body = await readJson(c, MePatch);
   if (!(await setOptOut(c.env.DB, caller.orgId, agentId, caller.actor, body.optedOut))) throw notFound("active agent", agentId);
   const me = await meOf(c.env.DB, caller);
-  if (me.agent) await refreshTeams(c.env, caller.orgId, [me.agent.teamId]);
+  // Every team the agent is (or was, or will be) in names them on its boards.
+  if (me.agent) await refreshTeams(c.env, caller.orgId, (await stintsOf(drizzle(c.env.DB), caller.orgId, [me.agent])).get(me.agent.id)!.map((s) => s.teamId));
   return c.json(me);
 });
