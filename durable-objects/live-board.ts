@@ -4,6 +4,7 @@
  */
 import type { Visibility } from "../protocol/index.ts";
 import { type Aggregate, type Aggregation, addAdjustment, addSample, emptyAggregate, type Part, scoreOf } from "./aggregation.ts";
+import { overlaps, type Span } from "./memberships.ts";
 import { type Period, type PeriodKind, type PeriodRule, periodContaining } from "./periods.ts";
 import type { ProjectableBoard } from "./projection.ts";
 import { type Direction, RankedBoard } from "./ranking.ts";
@@ -21,6 +22,13 @@ export interface BoardConfig {
   metric: { key: string; label: string; unit: string; aggregation: Aggregation; direction: Direction; minVolume?: number };
   /** The settings in force: the board's own over the org's defaults. */
   visibility: Visibility;
+}
+
+/** An agent who belongs to the team at some time: their display name and when they belong to it. */
+export interface Member {
+  name: string;
+  /** When the agent is in the team (past, current and scheduled stints). */
+  spans: readonly Span[];
 }
 
 export interface ScoreEntry {
@@ -48,8 +56,11 @@ export class LiveBoard implements ProjectableBoard {
     readonly config: BoardConfig,
     timeZone: string,
     now: number,
-    /** The team's current members and their display names; others are kept but not ranked. */
-    private readonly members: ReadonlyMap<string, string>,
+    /**
+     * The team's members: an agent ranks in a period that one of their spans in the team overlaps
+     * (a mover stays on the old team's board until the period ends). Others are kept but not ranked.
+     */
+    private readonly members: ReadonlyMap<string, Member>,
     /** Members who asked not to be named to colleagues and wallboards. */
     private readonly optedOut: ReadonlySet<string> = new Set(),
   ) {
@@ -80,7 +91,7 @@ export class LiveBoard implements ProjectableBoard {
   }
 
   nameOf(agentId: string): string {
-    return this.members.get(agentId) ?? agentId;
+    return this.members.get(agentId)?.name ?? agentId;
   }
 
   isOptedOut(agentId: string): boolean {
@@ -122,7 +133,7 @@ export class LiveBoard implements ProjectableBoard {
     this.entries.set(agentId, entry);
     const score = this.scoreOf(entry);
     const volume = this.volumeOf(entry);
-    if (score === null || !this.members.has(agentId)) {
+    if (score === null || !this.#belongs(agentId)) {
       this.ranking.delete(agentId);
       this.qualifying.delete(agentId);
     } else if (volume < this.minVolume) {
@@ -132,6 +143,12 @@ export class LiveBoard implements ProjectableBoard {
       this.qualifying.delete(agentId);
       this.ranking.set(agentId, score, entry.reachedSeq);
     }
+  }
+
+  /** Whether the agent is in the team at some time in the current period. */
+  #belongs(agentId: string): boolean {
+    const member = this.members.get(agentId);
+    return member !== undefined && overlaps(member.spans, this.period.start, this.period.end);
   }
 
   /** Starts a period afresh with the entries already recorded for it. */

@@ -21,11 +21,11 @@ import {
   type UpdateFrame,
 } from "../protocol/index.ts";
 import { type EventKind, foldEvents, type Part } from "./aggregation.ts";
-import { type BoardConfig, LiveBoard, type ScoreEntry } from "./live-board.ts";
+import { type BoardConfig, LiveBoard, type Member, type ScoreEntry } from "./live-board.ts";
 import type { Period } from "./periods.ts";
 import { serialiseFrame } from "./frames.ts";
 import { type BoardView, diffRows, projectViewFor, type Viewer, viewKeyOf } from "./projection.ts";
-import { loadTeamConfig, type TeamConfig, type TeamScope } from "./team-config.ts";
+import { LONGEST_PERIOD_MS, loadTeamConfig, type TeamConfig, type TeamScope } from "./team-config.ts";
 
 export interface IngestEvent {
   id: string;
@@ -94,8 +94,6 @@ const DRAIN_DELAY_MS = 500;
 const DRAIN_BATCH_ROWS = 2000;
 const DRAIN_MAX_BACKOFF_MS = 5 * 60_000;
 const CONFIG_MAX_AGE_MS = 10 * 60_000;
-/** A quarter is at most 92 days; a day more covers the shift-day start hour. */
-const LONGEST_PERIOD_MS = 93 * 86_400_000;
 const PRUNE_INTERVAL_MS = 3_600_000;
 const CONFIG_RELOAD_MIN_INTERVAL_MS = 5_000;
 const CLIENT_MESSAGES_PER_WINDOW = 20;
@@ -105,6 +103,8 @@ const MAX_CLIENT_MESSAGE_BYTES = 1024;
 export class TeamBoard extends DurableObject<Env> {
   #sql: SqlStorage;
   #config: TeamConfig | null = null;
+  /** The configuration's agents, with when each is in the team. */
+  #members = new Map<string, Member>();
   #configTriedAt = 0;
   #boards = new Map<string, LiveBoard>();
   #boardsByMetric = new Map<string, LiveBoard[]>();
@@ -780,12 +780,14 @@ export class TeamBoard extends DurableObject<Env> {
    * board's current definition (its stored scores may predate a redefinition).
    */
   #boardAt(board: LiveBoard, instant: number): LiveBoard {
-    // Who stood on the board then: today's members, and anyone its recorded standings name (an
-    // agent who has since moved team keeps their place in a revised period).
-    const members = new Map(Object.entries(this.#config?.agents ?? {}));
+    // Who stood on the board then: the agents in the team during the period, and anyone its
+    // recorded standings name (an agent who moved before their stints were recorded keeps their place).
+    const members = new Map(this.#members);
     const start = board.periodAt(instant).start;
     const recorded = this.#sql.exec<{ standings: string }>("SELECT standings FROM closed_periods WHERE board = ? AND period_start = ?", board.config.id, start).toArray()[0];
-    for (const [agent] of recorded ? (JSON.parse(recorded.standings) as [string][]) : []) if (!members.has(agent)) members.set(agent, agent);
+    for (const [agent] of recorded ? (JSON.parse(recorded.standings) as [string][]) : []) {
+      if (!members.has(agent)) members.set(agent, { name: agent, spans: [[0, null]] });
+    }
     const past = new LiveBoard(board.config, board.timeZone, instant, members);
     past.reset(past.period, this.#foldPeriod(past));
     return past;
@@ -858,7 +860,10 @@ export class TeamBoard extends DurableObject<Env> {
   #applyConfig(config: TeamConfig, { persist = true } = {}): void {
     if (persist) this.#setMeta("config", JSON.stringify(config));
     this.#config = config;
-    const members = new Map(Object.entries(config.agents));
+    const members = new Map(
+      Object.entries(config.agents).map(([id, name]): [string, Member] => [id, { name, spans: config.stints?.[id] ?? [[0, null]] }]),
+    );
+    this.#members = members;
     const optedOut = new Set(config.optedOut ?? []);
     const now = Date.now();
     const next = new Map<string, LiveBoard>();

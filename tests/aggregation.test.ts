@@ -139,7 +139,7 @@ describe("aggregation with corrections", () => {
             { id: "b", name: "b", period: "day", metric: { key: "m", label: "m", unit: "", aggregation, direction, minVolume }, visibility: { mode: "everyone", n: 3, k: 1, showScores: true, anonymise: false } },
             "UTC",
             0,
-            new Map(agents.map((a) => [a, a])),
+            new Map(agents.map((a) => [a, { name: a, spans: [[0, null]] }])),
           );
           // Each agent's stream gets its own range of seqs, so reachedSeq orders them across agents.
           const entries = new Map<string, ReturnType<typeof foldEvents>>();
