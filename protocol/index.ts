@@ -82,6 +82,26 @@ export const AgentBulkUpsert = z.strictObject({
   agents: z.array(AgentCreate.required({ id: true })).min(1).max(1000),
 });
 
+/**
+ * `POST /v1/agents/:id/moves`: the agent moves to `teamId` from `effectiveFrom` (default: now). A
+ * date in the past is refused (events already recorded stay with the team that recorded them); the
+ * move replaces any scheduled moves at or after its date.
+ */
+export const AgentMove = z.strictObject({ teamId: Id, effectiveFrom: Instant.optional() });
+/** `DELETE /v1/agents/:id/moves/:from`: the scheduled move that takes effect at `from`. */
+export const AgentMoveKey = z.strictObject({ from: Instant });
+/** One stint: the agent is in `teamId` from `from` until `until` (null: until further notice). */
+export const AgentStint = z.object({
+  teamId: z.string(),
+  from: Instant,
+  until: Instant.nullable(),
+  /** `scheduled`: a move that has not taken effect yet. */
+  status: z.enum(["past", "current", "scheduled"]),
+});
+/** `GET /v1/agents/:id/moves`: the agent's team now and their stints, oldest first. */
+export const AgentStints = z.object({ agentId: z.string(), teamId: z.string(), stints: z.array(AgentStint) });
+export type AgentStints = z.infer<typeof AgentStints>;
+
 const MetricFields = z.strictObject({
   key: MetricKey,
   label: Name,

@@ -3,16 +3,20 @@
  * Deleting deactivates: rows stay so that history keeps its names.
  */
 import { and, asc, eq, getTableColumns, gt, inArray, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import type { z } from "zod";
-import { teamAt } from "../../durable-objects/memberships.ts";
+import { type Stint, teamAt, withEnds, withMove, withoutMove } from "../../durable-objects/memberships.ts";
 import {
   AgentBulkUpsert,
   AgentCreate,
+  AgentMove,
+  AgentMoveKey,
   AgentPatch,
+  type AgentStints,
   DepartmentCreate,
   DepartmentPatch,
+  MAX_CLOCK_SKEW_MS,
   MetricCreate,
   MetricPatch,
   TeamCreate,
@@ -22,8 +26,8 @@ import { type AppEnv, randomId, requireScope } from "../auth.ts";
 import { chunk, replaceStints, stintsOf, teamNow } from "../db/memberships.ts";
 import { agentExternalIds, agents, boards, departments, metrics, teams } from "../db/schema.ts";
 import { deactivateInOrg, findInOrg, inOrg } from "../db/org-rows.ts";
-import { forgetDirectory } from "../directory-cache.ts";
-import { notFound, ProblemError, readJson } from "../problem.ts";
+import { forgetDirectory, MOVE_SETTLE_MS } from "../directory-cache.ts";
+import { notFound, parseWith, ProblemError, readJson } from "../problem.ts";
 import { refreshTeams } from "../team-boards.ts";
 
 export const directory = new Hono<AppEnv>();
@@ -371,6 +375,96 @@ directory.delete("/agents/:id", async (c) => {
   const stints = (await stintsOf(db, orgId, [row])).get(row.id)!;
   await refreshTeams(c.env, orgId, stints.map((s) => s.teamId));
   return c.json(agentJson({ ...row, teamId: teamAt(stints, Date.now())! }));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Moves: an agent's stints in teams, past, current and scheduled
+
+function stintsJson(agentId: string, stints: readonly Stint[], now: number): AgentStints {
+  return {
+    agentId,
+    teamId: teamAt(stints, now)!,
+    stints: withEnds(stints).map((s) => ({
+      teamId: s.teamId,
+      from: iso(s.from),
+      until: s.until === null ? null : iso(s.until),
+      status: s.from > now ? "scheduled" : s.until !== null && s.until <= now ? "past" : "current",
+    })),
+  };
+}
+
+/** An agent's stints, or a 404 for an unknown agent. */
+async function stintsOfAgent(db: DrizzleD1Database, orgId: string, agentId: string): Promise<Stint[]> {
+  const row = await findInOrg(db, agents, "agent", orgId, agentId);
+  return (await stintsOf(db, orgId, [row])).get(row.id)!;
+}
+
+/**
+ * Writes an agent's stints as `next` (from `since` on; earlier ones never change) in one batch, with
+ * `agents.team_id` set to the team now, and tells every team in either list.
+ */
+async function writeStints(env: Env, orgId: string, agentId: string, before: readonly Stint[], next: readonly Stint[], since: number, now: number) {
+  const db = drizzle(env.DB);
+  const later = next.filter((s) => s.from >= since).map((s) => ({ agentId, ...s }));
+  await db.batch([
+    db.update(agents).set({ teamId: teamAt(next, now)!, updatedAt: now }).where(inOrg(agents, orgId, agentId)),
+    ...replaceStints(db, orgId, [agentId], since, later),
+  ]);
+  forgetDirectory(orgId);
+  await refreshTeams(env, orgId, [...before, ...next].map((s) => s.teamId));
+}
+
+directory.get("/agents/:id/moves", async (c) => {
+  const stints = await stintsOfAgent(drizzle(c.env.DB), c.var.caller.orgId, c.req.param("id"));
+  return c.json(stintsJson(c.req.param("id"), stints, Date.now()));
+});
+
+/** Moves an agent from a date (default now). Moving history is refused: a date in the past is a 422. */
+directory.post("/agents/:id/moves", async (c) => {
+  const body = await readJson(c, AgentMove);
+  const orgId = c.var.caller.orgId;
+  const agentId = c.req.param("id");
+  const db = drizzle(c.env.DB);
+  const stints = await stintsOfAgent(db, orgId, agentId);
+  const now = Date.now();
+  const requested = body.effectiveFrom === undefined ? now : Date.parse(body.effectiveFrom);
+  if (requested < now - MAX_CLOCK_SKEW_MS) {
+    throw new ProblemError(422, "Move in the past", "A move takes effect now or later: events already recorded stay with the team that recorded them.", [
+      { path: "/effectiveFrom", message: "is in the past" },
+    ]);
+  }
+  const from = Math.max(requested, now);
+  await requireActive(db, teams, orgId, body.teamId, "/teamId", "team");
+  const current = teamAt(stints, from);
+  if (current === body.teamId) {
+    throw new ProblemError(422, "No move", `Agent '${agentId}' is in team '${current}' at ${iso(from)} already; DELETE a scheduled move to cancel it.`, [
+      { path: "/teamId", message: `already the agent's team at ${iso(from)}` },
+    ]);
+  }
+  const next = withMove(stints, body.teamId, from);
+  await writeStints(c.env, orgId, agentId, stints, next, from, now);
+  return c.json(stintsJson(agentId, next, now), 201);
+});
+
+/** Cancels a scheduled move. One in effect (or about to be: events may already count under it) stays. */
+directory.delete("/agents/:id/moves/:from", async (c) => {
+  const orgId = c.var.caller.orgId;
+  const agentId = c.req.param("id");
+  const db = drizzle(c.env.DB);
+  const stints = await stintsOfAgent(db, orgId, agentId);
+  const from = Date.parse(parseWith(AgentMoveKey, { from: c.req.param("from") }, "path").from);
+  const now = Date.now();
+  if (!stints.some((s) => s.from === from)) {
+    throw new ProblemError(404, "Not found", `Agent '${agentId}' has no move at ${iso(from)}.`, [{ path: "path/from", message: "no move at this instant" }]);
+  }
+  if (from <= now + MOVE_SETTLE_MS) {
+    throw new ProblemError(422, "Move in effect", `The move at ${iso(from)} is in effect (or takes effect within minutes): it can no longer be cancelled.`, [
+      { path: "path/from", message: "already in effect" },
+    ]);
+  }
+  const next = withoutMove(stints, from);
+  await writeStints(c.env, orgId, agentId, stints, next, from, now);
+  return c.json(stintsJson(agentId, next, now));
 });
 
 // ---------------------------------------------------------------------------------------------
