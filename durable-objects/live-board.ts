@@ -7,6 +7,7 @@ import { type Aggregate, type Aggregation, addAdjustment, addSample, emptyAggreg
 import { type Period, type PeriodKind, type PeriodRule, periodContaining } from "./periods.ts";
 import type { ProjectableBoard } from "./projection.ts";
 import { type Direction, RankedBoard } from "./ranking.ts";
+import { type ComponentExplanation, explainScorecard, type Scorecard, scorecardScore, scorecardVolume, volumeOf } from "./scorecard.ts";
 
 export interface BoardConfig {
   id: string;
@@ -17,14 +18,20 @@ export interface BoardConfig {
   /** Absent in configurations stored before they existed: 0 and 1 (Monday). */
   dayStartHour?: number;
   weekStartsOn?: number;
-  /** `minVolume` is absent in configurations stored before it existed (= 0). */
-  metric: { key: string; label: string; unit: string; aggregation: Aggregation; direction: Direction; minVolume?: number };
+  /**
+   * `minVolume` is absent in configurations stored before it existed (= 0). A scorecard blends
+   * the metrics it names (`aggregation: "scorecard"`, always `higher`).
+   */
+  metric: { key: string; label: string; unit: string; aggregation: Aggregation | "scorecard"; direction: Direction; minVolume?: number; scorecard?: Scorecard };
   /** The settings in force: the board's own over the org's defaults. */
   visibility: Visibility;
 }
 
 export interface ScoreEntry {
+  /** The metric's aggregate (empty on a scorecard). */
   aggregate: Aggregate;
+  /** A scorecard's: each component metric's aggregate. */
+  parts?: ReadonlyMap<string, Aggregate>;
   /** The ingest sequence number at which the agent reached their current score: ties go to the earlier. */
   reachedSeq: number;
 }
@@ -63,7 +70,9 @@ export class LiveBoard implements ProjectableBoard {
   /** Boards whose definition changes must be rebuilt from events; a rename need not. */
   static signature(config: BoardConfig, timeZone: string): string {
     const { metric, period, dayStartHour = 0, weekStartsOn = 1, contest } = config;
-    return [metric.key, metric.aggregation, metric.direction, period, dayStartHour, weekStartsOn, contest?.start, contest?.end, timeZone].join("|");
+    // A scorecard's stored parts depend on which metrics it blends, not on weights and targets.
+    const parts = metric.scorecard?.components.map((c) => `${c.key}:${c.aggregation}`).join(",");
+    return [metric.key, metric.aggregation, metric.direction, period, dayStartHour, weekStartsOn, contest?.start, contest?.end, timeZone, parts].join("|");
   }
 
   get visibility(): Visibility {
@@ -71,12 +80,20 @@ export class LiveBoard implements ProjectableBoard {
   }
 
   get minVolume(): number {
-    return this.config.metric.minVolume ?? 0;
+    const card = this.config.metric.scorecard;
+    return card ? card.components.reduce((sum, c) => sum + c.minVolume, 0) : (this.config.metric.minVolume ?? 0);
   }
 
-  /** What counts towards the minimum volume: samples, or for a ratio its denominator. */
+  /** The metrics whose events count on this board: its metric, or a scorecard's components. */
+  get metricKeys(): string[] {
+    return this.config.metric.scorecard?.components.map((c) => c.key) ?? [this.config.metric.key];
+  }
+
+  /** What counts towards the minimum volume: samples, or for a ratio its denominator; a scorecard's components' up to each minimum. */
   volumeOf(entry: ScoreEntry): number {
-    return this.config.metric.aggregation === "ratio" ? entry.aggregate.den : entry.aggregate.count;
+    const { scorecard, aggregation } = this.config.metric;
+    if (scorecard) return scorecardVolume(scorecard, entry.parts ?? new Map()).volume;
+    return volumeOf(entry.aggregate, aggregation as Aggregation);
   }
 
   nameOf(agentId: string): string {
@@ -89,7 +106,13 @@ export class LiveBoard implements ProjectableBoard {
 
   /** Null when the entry has nothing to rank (e.g. every sample was voided). */
   scoreOf(entry: ScoreEntry): number | null {
-    return scoreOf(entry.aggregate, this.config.metric.aggregation);
+    return this.scoreOfParts(entry.parts ?? new Map(), entry.aggregate);
+  }
+
+  /** The score of a scorecard's parts, or of the metric's aggregate. */
+  scoreOfParts(parts: ReadonlyMap<string, Aggregate>, aggregate: Aggregate = emptyAggregate()): number | null {
+    const { scorecard, aggregation } = this.config.metric;
+    return scorecard ? scorecardScore(scorecard, parts) : scoreOf(aggregate, aggregation as Aggregation);
   }
 
   /** The period of this board that an instant falls in. */
@@ -110,12 +133,42 @@ export class LiveBoard implements ProjectableBoard {
 
 
   /** The entry after a sample (`add`) or a signed delta (`adjust`); corrections are folded instead. */
-  withEvent(previous: ScoreEntry | undefined, event: { kind: "add" | "adjust"; value: number; part: Part; occurredAt: number }, seq: number): ScoreEntry {
-    const before = previous?.aggregate ?? emptyAggregate();
-    const aggregate = event.kind === "add" ? addSample(before, event.value, event.occurredAt, event.part) : addAdjustment(before, event.value);
+  withEvent(
+    previous: ScoreEntry | undefined,
+    event: { metric: string; kind: "add" | "adjust"; value: number; part: Part; occurredAt: number },
+    seq: number,
+  ): ScoreEntry {
+    const apply = (before: Aggregate) =>
+      event.kind === "add" ? addSample(before, event.value, event.occurredAt, event.part) : addAdjustment(before, event.value);
+    let next: ScoreEntry;
+    if (this.config.metric.scorecard) {
+      const parts = new Map(previous?.parts);
+      parts.set(event.metric, apply(parts.get(event.metric) ?? emptyAggregate()));
+      next = { aggregate: emptyAggregate(), parts, reachedSeq: seq };
+    } else {
+      next = { aggregate: apply(previous?.aggregate ?? emptyAggregate()), reachedSeq: seq };
+    }
     // An agent with no entry yet has no score (null), like one whose samples were all voided.
-    const unchanged = scoreOf(before, this.config.metric.aggregation) === scoreOf(aggregate, this.config.metric.aggregation);
-    return { aggregate, reachedSeq: unchanged ? (previous?.reachedSeq ?? 0) : seq };
+    const unchanged = (previous ? this.scoreOf(previous) : null) === this.scoreOf(next);
+    return unchanged ? { ...next, reachedSeq: previous?.reachedSeq ?? 0 } : next;
+  }
+
+  /** Why the agent has their score: a scorecard's components (value, target, attainment, points), or the metric's value. */
+  explain(agentId: string): { score: number | null; volume: number; required: number; components: ComponentExplanation[] } {
+    const entry = this.entries.get(agentId);
+    const { metric } = this.config;
+    if (metric.scorecard) {
+      const { score, components } = explainScorecard(metric.scorecard, entry?.parts ?? new Map());
+      return { score: entry ? score : null, volume: entry ? this.volumeOf(entry) : 0, required: this.minVolume, components };
+    }
+    const score = entry ? this.scoreOf(entry) : null;
+    const volume = entry ? this.volumeOf(entry) : 0;
+    return {
+      score,
+      volume,
+      required: this.minVolume,
+      components: [{ metric: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction, value: score, volume, minVolume: this.minVolume }],
+    };
   }
 
   put(agentId: string, entry: ScoreEntry): void {

@@ -16,11 +16,12 @@ import {
   PONG_TEXT,
   type PeriodFrame,
   type PeriodWindow,
+  type ScoreExplanation,
   type SettingsFrame,
   type SnapshotFrame,
   type UpdateFrame,
 } from "../protocol/index.ts";
-import { type EventKind, foldEvents, type Part } from "./aggregation.ts";
+import { type Aggregate, type EventKind, emptyAggregate, foldEvents, foldParts, type Part } from "./aggregation.ts";
 import { type BoardConfig, LiveBoard, type ScoreEntry } from "./live-board.ts";
 import type { Period } from "./periods.ts";
 import { serialiseFrame } from "./frames.ts";
@@ -215,7 +216,7 @@ export class TeamBoard extends DurableObject<Env> {
           const previous =
             touched.get(key)?.entry ??
             (periodStart === board.period.start ? board.entries.get(event.agent) : this.#readScore(board.config.id, periodStart, event.agent));
-          const entry = board.withEvent(previous, { kind: event.kind, value: event.value, part: event.part, occurredAt: event.occurredAt }, seq);
+          const entry = board.withEvent(previous, { metric: event.metric, kind: event.kind, value: event.value, part: event.part, occurredAt: event.occurredAt }, seq);
           touched.set(key, { board, periodStart, agent: event.agent, entry });
         }
         if (tooLate) late++;
@@ -275,7 +276,7 @@ export class TeamBoard extends DurableObject<Env> {
 
   /** One agent's score in one period of a board, folded from every event that counts in it. */
   #foldScore(board: LiveBoard, periodStart: number, agent: string): ScoreEntry {
-    return this.#foldPeriod(board, board.periodAt(periodStart), agent).get(agent) ?? foldEvents([], board.config.metric.aggregation);
+    return this.#foldPeriod(board, board.periodAt(periodStart), agent).get(agent) ?? { aggregate: emptyAggregate(), reachedSeq: 0, ...(board.config.metric.scorecard ? { parts: new Map() } : {}) };
   }
 
   /** The board as this viewer may see it right now (REST). */
@@ -285,6 +286,27 @@ export class TeamBoard extends DurableObject<Env> {
     this.#rollPeriods(Date.now());
     this.#publish(board);
     return this.#snapshotFrame(board, projectViewFor(viewer, board), 0);
+  }
+
+  /** Why the agent has their score on the board now; null when the board or the agent is unknown here. */
+  async explain(scope: TeamScope, boardId: string, agentId: string): Promise<ScoreExplanation | null> {
+    const board = await this.#findBoard(scope, boardId);
+    if (!board) return null;
+    this.#rollPeriods(Date.now());
+    if (!(agentId in (this.#config?.agents ?? {})) && !board.entries.has(agentId)) return null;
+    const { score, volume, required, components } = board.explain(agentId);
+    return {
+      board: boardId,
+      agent: { id: agentId, name: board.nameOf(agentId) },
+      period: periodWindow(board),
+      rank: board.ranking.rankOf(agentId) ?? null,
+      score,
+      qualified: score !== null && volume >= required,
+      volume,
+      required,
+      formula: board.config.metric.scorecard ? SCORECARD_FORMULA : `${board.config.metric.aggregation} of ${board.config.metric.key}`,
+      components,
+    };
   }
 
   /** Directory or board configuration changed in D1. */
@@ -879,9 +901,11 @@ export class TeamBoard extends DurableObject<Env> {
     this.#boards = next;
     this.#boardsByMetric = new Map();
     for (const board of next.values()) {
-      const list = this.#boardsByMetric.get(board.config.metric.key) ?? [];
-      list.push(board);
-      this.#boardsByMetric.set(board.config.metric.key, list);
+      for (const key of board.metricKeys) {
+        const list = this.#boardsByMetric.get(key) ?? [];
+        list.push(board);
+        this.#boardsByMetric.set(key, list);
+      }
     }
     this.#scheduleTick();
     this.#scheduleAlarm();
@@ -900,8 +924,8 @@ export class TeamBoard extends DurableObject<Env> {
   #foldPeriod(board: LiveBoard, period: Period = board.period, agent?: string): Map<string, ScoreEntry> {
     const byAgent = new Map<string, (EventRow & { occurredAt: number })[]>();
     const events = this.#sql.exec<EventRow>(
-      "SELECT * FROM events WHERE metric = ? AND counts_at >= ? AND counts_at < ? AND (? IS NULL OR agent = ?) ORDER BY seq",
-      board.config.metric.key,
+      "SELECT * FROM events WHERE metric IN (SELECT value FROM json_each(?)) AND counts_at >= ? AND counts_at < ? AND (? IS NULL OR agent = ?) ORDER BY seq",
+      JSON.stringify(board.metricKeys),
       period.start,
       period.end,
       agent ?? null,
@@ -912,7 +936,13 @@ export class TeamBoard extends DurableObject<Env> {
       list.push({ ...e, occurredAt: e.occurred_at });
       byAgent.set(e.agent, list);
     }
-    return new Map([...byAgent].map(([agent, list]) => [agent, foldEvents(list, board.config.metric.aggregation)]));
+    const { aggregation } = board.config.metric;
+    const fold = (list: (EventRow & { occurredAt: number })[]): ScoreEntry => {
+      if (aggregation !== "scorecard") return foldEvents(list, aggregation);
+      const { parts, reachedSeq } = foldParts(list, (parts) => board.scoreOfParts(parts));
+      return { aggregate: emptyAggregate(), parts, reachedSeq };
+    };
+    return new Map([...byAgent].map(([agent, list]) => [agent, fold(list)]));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -951,7 +981,8 @@ export class TeamBoard extends DurableObject<Env> {
     this.#sql.exec("CREATE INDEX IF NOT EXISTS events_metric_counts_at ON events (metric, counts_at)");
     // No (agent, metric) index: corrections are rare and fold from the metric's period range, while
     // a third index on every insert cost about a third of ingest throughput.
-    this.#addColumns("scores", { den: "REAL NOT NULL DEFAULT 0", adjust: "REAL NOT NULL DEFAULT 0" });
+    // `parts`: a scorecard's aggregate per component metric (JSON); null on other boards.
+    this.#addColumns("scores", { den: "REAL NOT NULL DEFAULT 0", adjust: "REAL NOT NULL DEFAULT 0", parts: "TEXT" });
     // Final standings of closed periods, kept until D1 history has their latest revision.
     this.#sql.exec(`
       CREATE TABLE IF NOT EXISTS closed_periods (
@@ -978,14 +1009,14 @@ export class TeamBoard extends DurableObject<Env> {
     this.#sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
   }
 
-  #writeScore(boardId: string, periodStart: number, agent: string, { aggregate: a, reachedSeq }: ScoreEntry): void {
+  #writeScore(boardId: string, periodStart: number, agent: string, { aggregate: a, parts, reachedSeq }: ScoreEntry): void {
     this.#sql.exec(
-      `INSERT INTO scores (board, period_start, agent, sum, count, min, max, last, last_at, den, adjust, reached_seq)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO scores (board, period_start, agent, sum, count, min, max, last, last_at, den, adjust, parts, reached_seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (board, period_start, agent) DO UPDATE SET sum = excluded.sum, count = excluded.count, min = excluded.min,
          max = excluded.max, last = excluded.last, last_at = excluded.last_at, den = excluded.den, adjust = excluded.adjust,
-         reached_seq = excluded.reached_seq`,
-      boardId, periodStart, agent, a.sum, a.count, a.min, a.max, a.last, a.lastAt, a.den, a.adjust, reachedSeq,
+         parts = excluded.parts, reached_seq = excluded.reached_seq`,
+      boardId, periodStart, agent, a.sum, a.count, a.min, a.max, a.last, a.lastAt, a.den, a.adjust, parts ? encodeParts(parts) : null, reachedSeq,
     );
   }
 
@@ -994,7 +1025,7 @@ export class TeamBoard extends DurableObject<Env> {
   }
 
   #readScores(boardId: string, periodStart: number, agent?: string): [string, ScoreEntry][] {
-    type ScoreRow = { agent: string; sum: number; count: number; min: number; max: number; last: number; last_at: number; den: number; adjust: number; reached_seq: number };
+    type ScoreRow = { agent: string; sum: number; count: number; min: number; max: number; last: number; last_at: number; den: number; adjust: number; parts: string | null; reached_seq: number };
     const rows = agent
       ? this.#sql.exec<ScoreRow>("SELECT * FROM scores WHERE board = ? AND period_start = ? AND agent = ?", boardId, periodStart, agent)
       : this.#sql.exec<ScoreRow>("SELECT * FROM scores WHERE board = ? AND period_start = ?", boardId, periodStart);
@@ -1004,10 +1035,30 @@ export class TeamBoard extends DurableObject<Env> {
         r.agent,
         {
           aggregate: { sum: r.sum, count: r.count, min: r.min, max: r.max, last: r.last, lastAt: r.last_at, den: r.den, adjust: r.adjust },
+          ...(r.parts === null ? {} : { parts: decodeParts(r.parts) }),
           reachedSeq: r.reached_seq,
         },
       ]);
   }
+}
+
+const SCORECARD_FORMULA =
+  "score = Σ attainment × weight ÷ Σ weights; attainment = 100 × value ÷ target (higher is better) or 100 × target ÷ value (lower is better), between 0 and the cap; a component without a value attains 0";
+
+/** JSON has no infinities: an aggregate's empty extremes are stored as null. */
+function encodeParts(parts: ReadonlyMap<string, Aggregate>): string {
+  const finite = (n: number) => (Number.isFinite(n) ? n : null);
+  return JSON.stringify(Object.fromEntries([...parts].map(([k, a]) => [k, [a.sum, a.count, finite(a.min), finite(a.max), a.last, finite(a.lastAt), a.den, a.adjust]])));
+}
+
+function decodeParts(text: string): Map<string, Aggregate> {
+  const raw = JSON.parse(text) as Record<string, [number, number, number | null, number | null, number, number | null, number, number]>;
+  return new Map(
+    Object.entries(raw).map(([k, [sum, count, min, max, last, lastAt, den, adjust]]) => [
+      k,
+      { sum, count, min: min ?? Infinity, max: max ?? -Infinity, last, lastAt: lastAt ?? -Infinity, den, adjust },
+    ]),
+  );
 }
 
 function groupKeyOf(attachment: { viewer: Viewer; group: number }): string {

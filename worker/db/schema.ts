@@ -4,7 +4,7 @@
  * Instants are integer milliseconds since the epoch.
  */
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { Role, VisibilityOverrides } from "../../protocol/index.ts";
+import type { Role, ScorecardComponentInput, VisibilityOverrides } from "../../protocol/index.ts";
 
 const timestamps = {
   createdAt: integer("created_at").notNull(),
@@ -101,10 +101,14 @@ export const metrics = sqliteTable(
     key: text("key").notNull(),
     label: text("label").notNull(),
     unit: text("unit").notNull().default(""),
-    aggregation: text("aggregation", { enum: ["sum", "count", "avg", "ratio", "min", "max", "last"] }).notNull(),
+    aggregation: text("aggregation", { enum: ["sum", "count", "avg", "ratio", "min", "max", "last", "scorecard"] }).notNull(),
     direction: text("direction", { enum: ["higher", "lower"] }).notNull(),
     /** Samples (a ratio: its denominator) an agent needs in a period before being ranked; 0: none. */
     minVolume: integer("min_volume").notNull().default(0),
+    /** A scorecard's blend: the metrics it weighs and their targets; null for other metrics. */
+    components: text("components", { mode: "json" }).$type<ScorecardComponentInput[]>(),
+    /** A scorecard's most a component can attain, percent of target. */
+    cap: real("cap"),
     active,
     ...timestamps,
   },

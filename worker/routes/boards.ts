@@ -151,6 +151,26 @@ boardRoutes.get("/boards/:id", requireScope("read"), async (c) => {
 });
 
 /**
+ * Why an agent has their score: a scorecard's components, targets, attainment and points. Leads,
+ * managers and admins may ask about anyone on their boards; an agent about their own row only.
+ */
+boardRoutes.get("/boards/:id/explain/:agentId", requireScope("read"), async (c) => {
+  const { orgId } = c.var.caller;
+  const row = await findInOrg(drizzle(c.env.DB), boards, "board", orgId, c.req.param("id"));
+  const viewer = await viewerForBoard(c.env.DB, c.var.caller, row);
+  const agentId = c.req.param("agentId");
+  if (viewer.kind === "display" || (viewer.kind === "agent" && viewer.agentId !== agentId)) {
+    throw new ProblemError(403, "Forbidden", "Only the agent themselves, their leads, managers and admins may see how a score is made.", [
+      { path: "agentId", message: "not yours to explain" },
+    ]);
+  }
+  if (!row.active) throw notFound("active board", row.id);
+  const explanation = await teamBoard(c.env, orgId, row.teamId).explain({ orgId, teamId: row.teamId }, row.id, agentId);
+  if (!explanation) throw notFound("agent on board", agentId);
+  return c.json(explanation);
+});
+
+/**
  * The live board over a WebSocket. The credential is checked here, before the request reaches
  * the Durable Object; the object receives the viewer's identity in a header it alone trusts.
  */

@@ -12,13 +12,11 @@ import {
   AgentPatch,
   DepartmentCreate,
   DepartmentPatch,
-  MetricCreate,
-  MetricPatch,
   TeamCreate,
   TeamPatch,
 } from "../../protocol/index.ts";
 import { type AppEnv, randomId, requireScope } from "../auth.ts";
-import { agentExternalIds, agents, boards, departments, metrics, teams } from "../db/schema.ts";
+import { agentExternalIds, agents, boards, departments, teams } from "../db/schema.ts";
 import { deactivateInOrg, findInOrg, inOrg } from "../db/org-rows.ts";
 import { forgetDirectory } from "../directory-cache.ts";
 import { notFound, ProblemError, readJson } from "../problem.ts";
@@ -26,7 +24,7 @@ import { refreshTeams } from "../team-boards.ts";
 
 export const directory = new Hono<AppEnv>();
 // Scoped to this router's own paths, so that an unknown /v1 path is a 404 rather than a 401/403.
-for (const resource of ["departments", "teams", "agents", "metrics"]) directory.use(`/${resource}/*`, requireScope("admin"));
+for (const resource of ["departments", "teams", "agents"]) directory.use(`/${resource}/*`, requireScope("admin"));
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const stamps = (r: { createdAt: number; updatedAt: number }) => ({ createdAt: iso(r.createdAt), updatedAt: iso(r.updatedAt) });
@@ -357,81 +355,4 @@ directory.delete("/agents/:id", async (c) => {
   forgetDirectory(orgId);
   await refreshTeams(c.env, orgId, [row.teamId]);
   return c.json(agentJson(row));
-});
-
-// ---------------------------------------------------------------------------------------------
-// Metrics
-
-const metricJson = (r: typeof metrics.$inferSelect) => ({
-  key: r.key,
-  label: r.label,
-  unit: r.unit,
-  aggregation: r.aggregation,
-  direction: r.direction,
-  minVolume: r.minVolume,
-  active: r.active,
-  ...stamps(r),
-});
-
-async function teamsWithBoardsOn(env: Env, orgId: string, metricKey: string): Promise<string[]> {
-  const rows = await drizzle(env.DB)
-    .selectDistinct({ teamId: boards.teamId })
-    .from(boards)
-    .where(and(eq(boards.orgId, orgId), eq(boards.metricKey, metricKey)));
-  return rows.map((r) => r.teamId);
-}
-
-directory.get("/metrics", async (c) => {
-  const rows = await drizzle(c.env.DB).select().from(metrics).where(eq(metrics.orgId, c.var.caller.orgId)).orderBy(asc(metrics.key));
-  return c.json({ metrics: rows.map(metricJson) });
-});
-
-directory.post("/metrics", async (c) => {
-  const body = await readJson(c, MetricCreate);
-  const orgId = c.var.caller.orgId;
-  const now = Date.now();
-  const [row] = await drizzle(c.env.DB)
-    .insert(metrics)
-    .values({ orgId, ...body, createdAt: now, updatedAt: now })
-    .onConflictDoNothing()
-    .returning();
-  if (!row) throw conflict("metric", body.key, "/key");
-  forgetDirectory(orgId);
-  return c.json(metricJson(row), 201);
-});
-
-directory.get("/metrics/:key", async (c) => {
-  const [row] = await drizzle(c.env.DB)
-    .select()
-    .from(metrics)
-    .where(and(eq(metrics.orgId, c.var.caller.orgId), eq(metrics.key, c.req.param("key"))));
-  if (!row) throw notFound("metric", c.req.param("key"));
-  return c.json(metricJson(row));
-});
-
-directory.patch("/metrics/:key", async (c) => {
-  const body = await readJson(c, MetricPatch);
-  const orgId = c.var.caller.orgId;
-  const [row] = await drizzle(c.env.DB)
-    .update(metrics)
-    .set({ ...body, updatedAt: Date.now() })
-    .where(and(eq(metrics.orgId, orgId), eq(metrics.key, c.req.param("key"))))
-    .returning();
-  if (!row) throw notFound("metric", c.req.param("key"));
-  forgetDirectory(orgId);
-  await refreshTeams(c.env, orgId, await teamsWithBoardsOn(c.env, orgId, row.key));
-  return c.json(metricJson(row));
-});
-
-directory.delete("/metrics/:key", async (c) => {
-  const orgId = c.var.caller.orgId;
-  const [row] = await drizzle(c.env.DB)
-    .update(metrics)
-    .set({ active: false, updatedAt: Date.now() })
-    .where(and(eq(metrics.orgId, orgId), eq(metrics.key, c.req.param("key"))))
-    .returning();
-  if (!row) throw notFound("metric", c.req.param("key"));
-  forgetDirectory(orgId);
-  await refreshTeams(c.env, orgId, await teamsWithBoardsOn(c.env, orgId, row.key));
-  return c.json(metricJson(row));
 });

@@ -27,6 +27,7 @@ events.post("/events", requireScope("ingest"), async (c) => {
     const aggregation = metrics.get(event.metric);
     if (!placement || !placement.active) errors.push({ path: `/events/${i}/agent`, message: `unknown agent '${event.agent}'` });
     if (!aggregation) errors.push({ path: `/events/${i}/metric`, message: `unknown metric '${event.metric}'` });
+    if (aggregation === "scorecard") errors.push({ path: `/events/${i}/metric`, message: `'${event.metric}' is a scorecard; send events for the metrics it blends` });
     if (aggregation && aggregation !== "ratio" && event.part !== undefined) {
       errors.push({ path: `/events/${i}/part`, message: `only for ratio metrics; '${event.metric}' is ${aggregation}` });
     }
