@@ -8,24 +8,12 @@
  * written twice on the hot path (once to `events`, once to an outbox table) and none is lost.
  */
 import { DurableObject } from "cloudflare:workers";
-import {
-  ClientFrame,
-  type ErrorFrame,
-  type IngestResult,
-  PING_TEXT,
-  PONG_TEXT,
-  type PeriodFrame,
-  type PeriodWindow,
-  type ScoreExplanation,
-  type SettingsFrame,
-  type SnapshotFrame,
-  type UpdateFrame,
-} from "../protocol/index.ts";
+import type { IngestResult, ScoreExplanation, SnapshotFrame } from "../protocol/index.ts";
 import { type Aggregate, type EventKind, emptyAggregate, foldEvents, foldParts, type Part } from "./aggregation.ts";
 import { type BoardConfig, LiveBoard, type ScoreEntry } from "./live-board.ts";
 import type { Period } from "./periods.ts";
-import { serialiseFrame } from "./frames.ts";
-import { type BoardView, diffRows, projectViewFor, type Viewer, viewKeyOf } from "./projection.ts";
+import { Fanout, periodWindow, type SocketRequest } from "./fanout.ts";
+import type { Viewer } from "./projection.ts";
 import { loadTeamConfig, type TeamConfig, type TeamScope } from "./team-config.ts";
 
 export interface IngestEvent {
@@ -55,42 +43,8 @@ export type IngestOutcome = IngestResult | { refused: RefusedEvent[] };
 type EventRow = { seq: number; id: string; agent: string; metric: string; kind: EventKind; value: number; ref: string | null; part: Part; occurred_at: number; counts_at: number };
 
 /** What the Worker tells the object about a socket it has authenticated. */
-export interface ConnectRequest extends TeamScope {
-  boardId: string;
-  viewer: Viewer;
-  /** The viewer token that opened the socket, so that revoking the token closes it. */
-  tokenId?: string;
-}
+export interface ConnectRequest extends TeamScope, SocketRequest {}
 
-/** `group`: which slice of its view the socket is in. */
-type SocketAttachment = { boardId: string; viewer: Viewer; group: number; tokenId?: string };
-
-/** Sockets that see the same thing share a view: projected and serialised once per tick. */
-interface View {
-  viewer: Viewer;
-  sockets: Set<WebSocket>;
-  seq: number;
-  /** What every socket of this view was last sent; null until first projected. */
-  last: BoardView | null;
-  /** After hibernation the sequence restarts, so the next frame must be a snapshot. */
-  needsSnapshot: boolean;
-  /** The board version this view last caught up with, and when (ms). */
-  sentVersion: number;
-  sentAt: number;
-}
-
-/** A socket gets at most one frame per this many ms: changes within it are coalesced. */
-const TICK_MIN_MS = 100;
-const TICK_MAX_MS = 1000;
-/**
- * Fan-out is paced. A view's sockets are split into slices of FANOUT_GROUP, each slice with its own
- * seq and last-sent rows; a tick sends to about FANOUT_GROUP sockets (the slices that waited
- * longest, each with the newest state), then yields FANOUT_MS_PER_SOCKET per socket sent. Ingest
- * and the runtime's socket writes interleave with fan-out instead of queueing behind all of it,
- * and an event reaches the last viewer within about one rotation (sockets x per-socket cost).
- */
-const FANOUT_GROUP = 250;
-const FANOUT_MS_PER_SOCKET = 0.03;
 const DRAIN_DELAY_MS = 500;
 const DRAIN_BATCH_ROWS = 2000;
 const DRAIN_MAX_BACKOFF_MS = 5 * 60_000;
@@ -99,35 +53,28 @@ const CONFIG_MAX_AGE_MS = 10 * 60_000;
 const LONGEST_PERIOD_MS = 93 * 86_400_000;
 const PRUNE_INTERVAL_MS = 3_600_000;
 const CONFIG_RELOAD_MIN_INTERVAL_MS = 5_000;
-const CLIENT_MESSAGES_PER_WINDOW = 20;
-const CLIENT_WINDOW_MS = 10_000;
-const MAX_CLIENT_MESSAGE_BYTES = 1024;
-
 export class TeamBoard extends DurableObject<Env> {
   #sql: SqlStorage;
   #config: TeamConfig | null = null;
   #configTriedAt = 0;
   #boards = new Map<string, LiveBoard>();
   #boardsByMetric = new Map<string, LiveBoard[]>();
-  #views = new Map<string, Map<string, View>>();
-  #dirty = new Set<string>();
-  #versions = new Map<string, number>();
-  #publishedVersions = new Map<string, number>();
-  #ticking = false;
-  #tickTimer: ReturnType<typeof setTimeout> | null = null;
+  #fanout: Fanout;
   #alarmAt: number | null = null;
   /** Events with a higher seq are not yet in D1 history. */
   #archivedSeq = 0;
   #lastSeq = 0;
-  #clientBudget = new WeakMap<WebSocket, { windowStart: number; count: number }>();
   /** Contest windows (board|start|end) this object has already recorded in history. */
   #closedContests = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    // Answered by the runtime without waking the object.
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
+    this.#fanout = new Fanout(ctx, {
+      board: (id) => this.#boards.get(id),
+      owner: () => ({ id: this.#config?.teamId ?? "", name: this.#config?.teamName ?? "" }),
+      rollPeriods: (now) => this.#rollPeriods(now),
+    });
     ctx.blockConcurrencyWhile(async () => {
       this.#migrate();
       const stored = this.#meta("config");
@@ -135,11 +82,7 @@ export class TeamBoard extends DurableObject<Env> {
       this.#archivedSeq = Number(this.#meta("archived_seq") ?? 0);
       this.#lastSeq = this.#sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM events").one().seq ?? 0;
       this.#alarmAt = await ctx.storage.getAlarm();
-      // Sockets survive hibernation; their views and sequence numbers do not.
-      for (const ws of ctx.getWebSockets()) {
-        const attachment = ws.deserializeAttachment() as SocketAttachment | null;
-        if (attachment) this.#join(ws, attachment, true);
-      }
+      this.#fanout.restore();
     });
   }
 
@@ -235,11 +178,11 @@ export class TeamBoard extends DurableObject<Env> {
       if (periodStart !== board.period.start || board.period.end <= now) earlier.set(`${board.config.id}\u0000${periodStart}`, { board, periodStart });
       if (periodStart !== board.period.start) continue;
       board.put(agent, entry);
-      this.#markDirty(board.config.id);
+      this.#fanout.markDirty(board.config.id);
     }
     for (const { board, periodStart } of earlier.values()) this.#restandClosedPeriod(board, periodStart);
     if (accepted > 0) this.#scheduleAlarm();
-    this.#scheduleTick();
+    this.#fanout.scheduleTick();
     return { accepted, duplicates, late };
   }
 
@@ -283,9 +226,7 @@ export class TeamBoard extends DurableObject<Env> {
   async snapshot(scope: TeamScope, boardId: string, viewer: Viewer): Promise<SnapshotFrame | null> {
     const board = await this.#findBoard(scope, boardId);
     if (!board) return null;
-    this.#rollPeriods(Date.now());
-    this.#publish(board);
-    return this.#snapshotFrame(board, projectViewFor(viewer, board), 0);
+    return this.#fanout.snapshotFor(board, viewer);
   }
 
   /** Why the agent has their score on the board now; null when the board or the agent is unknown here. */
@@ -316,17 +257,7 @@ export class TeamBoard extends DurableObject<Env> {
 
   /** The token was revoked: its sockets are told so and closed. */
   async closeSocketsOf(tokenId: string): Promise<number> {
-    const sockets = this.ctx.getWebSockets(tokenTag(tokenId));
-    for (const ws of sockets) {
-      this.#send(ws, { type: "error", code: "token_revoked", message: "The viewer token was revoked." });
-      this.#leave(ws);
-      try {
-        ws.close(4401, "token revoked");
-      } catch {
-        // Already closed.
-      }
-    }
-    return sockets.length;
+    return this.#fanout.closeToken(tokenId);
   }
 
   /** Upgrades an authenticated request to a live board socket. */
@@ -335,66 +266,22 @@ export class TeamBoard extends DurableObject<Env> {
     if (!connect || request.headers.get("upgrade") !== "websocket") return new Response("expected a board socket", { status: 400 });
     const board = await this.#findBoard(connect, connect.boardId);
     if (!board) return new Response("no such board", { status: 404 });
-    this.#rollPeriods(Date.now());
-    this.#publish(board);
-
-    const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, connect.tokenId ? [connect.boardId, tokenTag(connect.tokenId)] : [connect.boardId]);
-    const attachment: SocketAttachment = {
-      boardId: connect.boardId,
-      viewer: connect.viewer,
-      group: this.#pickGroup(connect.boardId, connect.viewer),
-      ...(connect.tokenId ? { tokenId: connect.tokenId } : {}),
-    };
-    server.serializeAttachment(attachment);
-    const view = this.#join(server, attachment, false);
-    this.#sendSnapshot(server, board, view);
-    return new Response(null, { status: 101, webSocket: client });
+    return this.#fanout.accept(connect, board);
   }
 
   // -------------------------------------------------------------------------------------------
   // WebSocket lifecycle (hibernation API)
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    if (!this.#withinBudget(ws)) {
-      this.#send(ws, { type: "error", code: "rate_limited", message: "Too many messages; reconnect later." });
-      ws.close(1008, "too many messages");
-      this.#leave(ws);
-      return;
-    }
-    const text = typeof message === "string" ? message : "";
-    let parsed: unknown = null;
-    try {
-      if (text.length > 0 && text.length <= MAX_CLIENT_MESSAGE_BYTES) parsed = JSON.parse(text);
-    } catch {
-      parsed = null;
-    }
-    const frame = ClientFrame.safeParse(parsed);
-    if (!frame.success) {
-      this.#send(ws, { type: "error", code: "bad_frame", message: "Send {\"type\":\"resync\"} or {\"type\":\"ping\"}." });
-      return;
-    }
-    if (frame.data.type === "ping") {
-      ws.send(PONG_TEXT);
-      return;
-    }
-    const attachment = ws.deserializeAttachment() as SocketAttachment;
-    const board = this.#boards.get(attachment.boardId);
-    const view = this.#views.get(attachment.boardId)?.get(groupKeyOf(attachment));
-    if (board && view) this.#sendSnapshot(ws, board, view);
+    this.#fanout.message(ws, message);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.#leave(ws);
-    try {
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-    } catch {
-      // Already closed.
-    }
+    this.#fanout.closed(ws, code, reason);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    this.#leave(ws);
+    this.#fanout.errored(ws);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -547,188 +434,6 @@ export class TeamBoard extends DurableObject<Env> {
   // -------------------------------------------------------------------------------------------
   // Fan-out
 
-  /** Brings the board's published ranks (and so each row's movement) up to its latest version, once per version. */
-  #publish(board: LiveBoard): void {
-    const version = this.#versions.get(board.config.id) ?? 0;
-    if (this.#publishedVersions.get(board.config.id) === version) return;
-    this.#publishedVersions.set(board.config.id, version);
-    board.publish();
-  }
-
-  #markDirty(boardId: string): void {
-    this.#dirty.add(boardId);
-    this.#versions.set(boardId, (this.#versions.get(boardId) ?? 0) + 1);
-  }
-
-  #scheduleTick(delay?: number): void {
-    if (this.#ticking || this.#tickTimer !== null || this.#dirty.size === 0) return;
-    const wait = delay ?? this.#tickDelay(Date.now());
-    if (wait === Infinity) {
-      this.#dirty.clear();
-      return;
-    }
-    this.#tickTimer = setTimeout(() => this.#tick(), Math.min(TICK_MAX_MS, wait));
-  }
-
-  /** How long until some view that is behind may get its next frame; Infinity if none is behind. */
-  #tickDelay(now: number): number {
-    let wait = Infinity;
-    for (const boardId of this.#dirty) {
-      const version = this.#versions.get(boardId) ?? 0;
-      for (const view of this.#views.get(boardId)?.values() ?? []) {
-        if (view.sentVersion < version) wait = Math.min(wait, Math.max(0, view.sentAt + TICK_MIN_MS - now));
-      }
-    }
-    return wait;
-  }
-
-  #tick(): void {
-    this.#tickTimer = null;
-    this.#ticking = true;
-    let sent = 0;
-    try {
-      const now = Date.now();
-      this.#rollPeriods(now);
-      const due: { board: LiveBoard; view: View; version: number }[] = [];
-      for (const boardId of [...this.#dirty]) {
-        const board = this.#boards.get(boardId);
-        const version = this.#versions.get(boardId) ?? 0;
-        let behind = false;
-        for (const view of this.#views.get(boardId)?.values() ?? []) {
-          if (view.sentVersion >= version) continue;
-          behind = true;
-          if (board && now - view.sentAt >= TICK_MIN_MS) due.push({ board, view, version });
-        if (board && behind) this.#publish(board);
-        }
-        if (!behind || !board) this.#dirty.delete(boardId);
-      }
-      // The slices that waited longest go first; one tick sends to about FANOUT_GROUP sockets.
-      due.sort((a, b) => a.view.sentAt - b.view.sentAt);
-      // Per board, this tick's projections by view key (and the rows agents' views share).
-      const projected = new Map<string, Map<string, BoardView>>();
-      for (const { board, view, version } of due) {
-        if (sent >= FANOUT_GROUP) break;
-        sent += this.#sendView(board, view, version, now, projected);
-      }
-    } finally {
-      this.#ticking = false;
-    }
-    this.#scheduleTick(Math.max(this.#tickDelay(Date.now()), sent * FANOUT_MS_PER_SOCKET));
-  }
-
-  /** Brings one view (slice) up to date; returns how many sockets it sent to. */
-  #sendView(board: LiveBoard, view: View, version: number, now: number, projected: Map<string, Map<string, BoardView>>): number {
-    const boardId = board.config.id;
-    let shared = projected.get(boardId);
-    if (!shared) projected.set(boardId, (shared = new Map()));
-    const key = viewKeyOf(view.viewer);
-    let next = shared.get(key);
-    if (!next) shared.set(key, (next = projectViewFor(view.viewer, board, shared)));
-    view.sentVersion = version;
-    let frame: SnapshotFrame | UpdateFrame;
-    if (view.needsSnapshot || !view.last) {
-      frame = this.#snapshotFrame(board, next, view.seq + 1);
-    } else {
-      const { changed, removed } = diffRows(view.last.rows, next.rows);
-      const qualifyingChanged = JSON.stringify(next.qualifying) !== JSON.stringify(view.last.qualifying);
-      if (changed.length === 0 && removed.length === 0 && next.total === view.last.total && !qualifyingChanged) return 0;
-      frame = { type: "update", board: boardId, period: periodWindow(board), seq: view.seq + 1, changed, removed, total: next.total };
-      if (qualifyingChanged) frame.qualifying = next.qualifying;
-    }
-    view.sentAt = now;
-    view.seq = frame.seq;
-    view.last = next;
-    view.needsSnapshot = false;
-    const text = serialiseFrame(frame);
-    for (const ws of view.sockets) this.#sendText(ws, text);
-    return view.sockets.size;
-  }
-
-  #sendSnapshot(ws: WebSocket, board: LiveBoard, view: View): void {
-    // A view that awaits a snapshot (new period, after hibernation) holds stale rows: project afresh.
-    // Its other sockets get the same state, with the next seq, at the next tick.
-    if (!view.last || view.needsSnapshot) view.last = projectViewFor(view.viewer, board);
-    this.#sendText(ws, serialiseFrame(this.#snapshotFrame(board, view.last, view.seq)));
-  }
-
-  #snapshotFrame(board: LiveBoard, view: BoardView, seq: number): SnapshotFrame {
-    const { id, name, metric } = board.config;
-    return {
-      type: "snapshot",
-      board: id,
-      period: periodWindow(board),
-      seq,
-      header: {
-        id,
-        name,
-        team: { id: this.#config?.teamId ?? "", name: this.#config?.teamName ?? "" },
-        metric: { key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction, minVolume: board.minVolume },
-        timeZone: board.timeZone,
-      },
-      view: view.view,
-      visibility: view.visibility,
-      rows: view.rows,
-      total: view.total,
-      qualifying: view.qualifying,
-    };
-  }
-
-  #send(ws: WebSocket, frame: ErrorFrame | PeriodFrame): void {
-    this.#sendText(ws, JSON.stringify(frame));
-  }
-
-  #sendText(ws: WebSocket, text: string): void {
-    try {
-      ws.send(text);
-    } catch {
-      this.#leave(ws);
-    }
-  }
-
-  #join(ws: WebSocket, attachment: SocketAttachment, restored: boolean): View {
-    let views = this.#views.get(attachment.boardId);
-    if (!views) this.#views.set(attachment.boardId, (views = new Map()));
-    const key = groupKeyOf(attachment);
-    let view = views.get(key);
-    if (!view) {
-      views.set(key, (view = { viewer: attachment.viewer, sockets: new Set(), seq: 0, last: null, needsSnapshot: restored, sentVersion: -1, sentAt: 0 }));
-    }
-    view.sockets.add(ws);
-    if (restored) this.#markDirty(attachment.boardId);
-    return view;
-  }
-
-  #leave(ws: WebSocket): void {
-    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
-    if (!attachment) return;
-    const views = this.#views.get(attachment.boardId);
-    const key = groupKeyOf(attachment);
-    const view = views?.get(key);
-    if (!views || !view || !view.sockets.delete(ws)) return;
-    if (view.sockets.size === 0) views.delete(key);
-    if (views.size === 0) this.#views.delete(attachment.boardId);
-  }
-
-  /** The first slice of this viewer's view with room for another socket. */
-  #pickGroup(boardId: string, viewer: Viewer): number {
-    const views = this.#views.get(boardId);
-    for (let group = 0; ; group++) {
-      const view = views?.get(groupKeyOf({ viewer, group }));
-      if (!view || view.sockets.size < FANOUT_GROUP) return group;
-    }
-  }
-
-  #withinBudget(ws: WebSocket): boolean {
-    const now = Date.now();
-    const budget = this.#clientBudget.get(ws);
-    if (!budget || now - budget.windowStart > CLIENT_WINDOW_MS) {
-      this.#clientBudget.set(ws, { windowStart: now, count: 1 });
-      return true;
-    }
-    budget.count++;
-    return budget.count <= CLIENT_MESSAGES_PER_WINDOW;
-  }
-
   // -------------------------------------------------------------------------------------------
   // Periods
 
@@ -747,9 +452,9 @@ export class TeamBoard extends DurableObject<Env> {
       const previous = periodWindow(board);
       this.#recordClosure(board);
       this.#startPeriod(board, next);
-      this.#announceNewPeriod(board, previous);
+      this.#fanout.announceNewPeriod(board, previous);
     }
-    this.#scheduleTick();
+    this.#fanout.scheduleTick();
   }
 
   /**
@@ -812,26 +517,6 @@ export class TeamBoard extends DurableObject<Env> {
     return new Map(row ? (JSON.parse(row.standings) as [string, number][]).map(([agent, rank]) => [agent, rank]) : []);
   }
 
-  /** Every view hears that the period closed; the next tick sends each a snapshot of the new one. */
-  #announceNewPeriod(board: LiveBoard, previous: PeriodWindow): void {
-    this.#announce(board, (seq) => ({ type: "period", board: board.config.id, period: periodWindow(board), seq, previous }));
-  }
-
-  /** Every view hears that the visibility changed; the next tick (within TICK_MAX_MS) sends each its new view. */
-  #announceSettings(board: LiveBoard): void {
-    this.#announce(board, (seq) => ({ type: "settings", board: board.config.id, period: periodWindow(board), seq, visibility: board.visibility }));
-  }
-
-  #announce(board: LiveBoard, frameFor: (seq: number) => PeriodFrame | SettingsFrame): void {
-    this.#markDirty(board.config.id);
-    for (const view of this.#views.get(board.config.id)?.values() ?? []) {
-      view.seq++;
-      view.needsSnapshot = true;
-      const text = JSON.stringify(frameFor(view.seq));
-      for (const ws of view.sockets) this.#sendText(ws, text);
-    }
-  }
-
   // -------------------------------------------------------------------------------------------
   // Configuration
 
@@ -881,22 +566,16 @@ export class TeamBoard extends DurableObject<Env> {
       }
       this.#startPeriod(board, board.period);
       next.set(boardConfig.id, board);
-      this.#markDirty(boardConfig.id);
+      this.#fanout.markDirty(boardConfig.id);
       const previous = this.#boards.get(boardConfig.id);
-      if (previous && previous.period.start !== board.period.start) this.#announceNewPeriod(board, periodWindow(previous));
-      else if (previous && JSON.stringify(previous.visibility) !== JSON.stringify(board.visibility)) this.#announceSettings(board);
+      if (previous && previous.period.start !== board.period.start) this.#fanout.announceNewPeriod(board, periodWindow(previous));
+      else if (previous && JSON.stringify(previous.visibility) !== JSON.stringify(board.visibility)) this.#fanout.announceSettings(board);
     }
     for (const [boardId] of this.#boards) {
       if (next.has(boardId)) continue;
       this.#sql.exec("DELETE FROM scores WHERE board = ?", boardId);
       this.#sql.exec("DELETE FROM meta WHERE key = ?", `signature:${boardId}`);
-      for (const view of this.#views.get(boardId)?.values() ?? []) {
-        for (const ws of view.sockets) {
-          this.#send(ws, { type: "error", code: "board_removed", message: "This board was deactivated." });
-          ws.close(4404, "board removed");
-        }
-      }
-      this.#views.delete(boardId);
+      this.#fanout.closeBoard(boardId);
     }
     this.#boards = next;
     this.#boardsByMetric = new Map();
@@ -907,7 +586,7 @@ export class TeamBoard extends DurableObject<Env> {
         this.#boardsByMetric.set(key, list);
       }
     }
-    this.#scheduleTick();
+    this.#fanout.scheduleTick();
     this.#scheduleAlarm();
   }
 
@@ -1059,16 +738,4 @@ function decodeParts(text: string): Map<string, Aggregate> {
       { sum, count, min: min ?? Infinity, max: max ?? -Infinity, last, lastAt: lastAt ?? -Infinity, den, adjust },
     ]),
   );
-}
-
-function groupKeyOf(attachment: { viewer: Viewer; group: number }): string {
-  return `${viewKeyOf(attachment.viewer)}#${attachment.group}`;
-}
-
-function tokenTag(tokenId: string): string {
-  return `token:${tokenId}`;
-}
-
-function periodWindow(board: LiveBoard): PeriodWindow {
-  return { kind: board.period.kind, start: new Date(board.period.start).toISOString(), end: new Date(board.period.end).toISOString() };
 }
