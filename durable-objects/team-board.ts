@@ -12,6 +12,7 @@ import type { IngestResult, ScoreExplanation, SnapshotFrame } from "../protocol/
 import { type Aggregate, type EventKind, emptyAggregate, foldEvents, foldParts, type Part } from "./aggregation.ts";
 import { type BoardConfig, LiveBoard, type ScoreEntry } from "./live-board.ts";
 import type { Period } from "./periods.ts";
+import { ClosureLog } from "./closures.ts";
 import { Fanout, periodWindow, type SocketRequest } from "./fanout.ts";
 import type { Viewer } from "./projection.ts";
 import { loadTeamConfig, type TeamConfig, type TeamScope } from "./team-config.ts";
@@ -60,6 +61,7 @@ export class TeamBoard extends DurableObject<Env> {
   #boards = new Map<string, LiveBoard>();
   #boardsByMetric = new Map<string, LiveBoard[]>();
   #fanout: Fanout;
+  #closures!: ClosureLog;
   #alarmAt: number | null = null;
   /** Events with a higher seq are not yet in D1 history. */
   #archivedSeq = 0;
@@ -77,6 +79,7 @@ export class TeamBoard extends DurableObject<Env> {
     });
     ctx.blockConcurrencyWhile(async () => {
       this.#migrate();
+      this.#closures = new ClosureLog(this.#sql);
       const stored = this.#meta("config");
       if (stored) this.#applyConfig(JSON.parse(stored) as TeamConfig, { persist: false });
       this.#archivedSeq = Number(this.#meta("archived_seq") ?? 0);
@@ -308,7 +311,7 @@ export class TeamBoard extends DurableObject<Env> {
     const before = now - LONGEST_PERIOD_MS - (this.#config?.lateGraceHours ?? 72) * 3_600_000;
     this.#sql.exec("DELETE FROM events WHERE seq <= ? AND counts_at < ?", this.#archivedSeq, before);
     this.#sql.exec("DELETE FROM scores WHERE period_start < ?", before);
-    this.#sql.exec("DELETE FROM closed_periods WHERE archived_revision = revision AND period_end < ?", before);
+    this.#closures.prune(before);
   }
 
   /** Archives events to D1; true when the outbox is empty (or all of this round's rows went). */
@@ -352,53 +355,17 @@ export class TeamBoard extends DurableObject<Env> {
     return !this.#outboxHasRows();
   }
 
-  /**
-   * Writes closed periods' final standings to D1 (after the events they are made of), replacing an
-   * earlier revision. A closure leaves the outbox once D1 committed the revision it was sent at.
-   */
+  /** Writes closed periods' final standings to D1, after the events they are made of. */
   async #drainClosures(): Promise<void> {
     const scope = this.#config;
     if (!scope) return;
-    const pending = this.#sql
-      .exec<{ board: string; period_start: number; period_end: number; kind: string; metric: string; direction: string; standings: string; revision: number; closed_at: number }>(
-        "SELECT * FROM closed_periods WHERE revision > archived_revision ORDER BY period_start LIMIT 20",
-      )
-      .toArray();
-    for (const c of pending) {
-      const standings = JSON.parse(c.standings) as [string, number, number, number][];
-      try {
-        const key = [scope.orgId, c.board, c.period_start] as const;
-        const after = JSON.stringify(standings.map(([agent, rank, , score]) => [agent, rank, score]));
-        await this.env.DB.batch([
-          // A revision of a period already in history is audited: its standings before and after.
-          this.env.DB.prepare(
-            `INSERT INTO settings_audit (org_id, at, actor, target, before, after)
-             SELECT ?1, ?4, 'late events and corrections', 'history:' || ?2 || '@' || strftime('%Y-%m-%dT%H:%M:%fZ', ?3 / 1000.0, 'unixepoch'),
-                    (SELECT json_group_array(json_array(agent_id, rank, score))
-                       FROM (SELECT agent_id, rank, score FROM period_standings WHERE org_id = ?1 AND board_id = ?2 AND period_start = ?3 ORDER BY place)),
-                    ?5
-             WHERE EXISTS (SELECT 1 FROM period_closures WHERE org_id = ?1 AND board_id = ?2 AND period_start = ?3 AND revision < ?6)`,
-          ).bind(...key, Date.now(), after, c.revision),
-          this.env.DB.prepare(
-            `INSERT INTO period_closures (org_id, board_id, period_start, period_end, kind, team_id, metric_key, direction, ranked, revision, closed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT DO UPDATE SET period_end = excluded.period_end, ranked = excluded.ranked, revision = excluded.revision,
-               closed_at = excluded.closed_at
-             WHERE excluded.revision > period_closures.revision`,
-          ).bind(...key, c.period_end, c.kind, scope.teamId, c.metric, c.direction, standings.length, c.revision, c.closed_at),
-          this.env.DB.prepare("DELETE FROM period_standings WHERE org_id = ?1 AND board_id = ?2 AND period_start = ?3").bind(...key),
-          this.env.DB.prepare(
-            `INSERT INTO period_standings (org_id, board_id, period_start, agent_id, rank, place, score)
-             SELECT ?1, ?2, ?3, s.value ->> 0, s.value ->> 1, s.value ->> 2, s.value ->> 3 FROM json_each(?4) AS s WHERE true`,
-          ).bind(...key, c.standings),
-        ]);
-      } catch (error) {
-        this.#drainFailed(error);
-        return;
-      }
-      this.#sql.exec("UPDATE closed_periods SET archived_revision = ? WHERE board = ? AND period_start = ?", c.revision, c.board, c.period_start);
-      this.#drainSucceeded();
+    try {
+      await this.#closures.drain(this.env.DB, scope.orgId, scope.teamId);
+    } catch (error) {
+      this.#drainFailed(error);
+      return;
     }
+    this.#drainSucceeded();
   }
 
   /** What was not archived stays; the next attempt backs off exponentially. */
@@ -416,7 +383,7 @@ export class TeamBoard extends DurableObject<Env> {
 
   /** Events or closed periods not yet in D1. */
   #outboxHasRows(): boolean {
-    return this.#lastSeq > this.#archivedSeq || this.#sql.exec("SELECT 1 FROM closed_periods WHERE revision > archived_revision LIMIT 1").toArray().length > 0;
+    return this.#lastSeq > this.#archivedSeq || this.#closures.hasPending();
   }
 
   #scheduleAlarm(): void {
@@ -445,47 +412,21 @@ export class TeamBoard extends DurableObject<Env> {
         // A contest that ended keeps its final standings on the board; history gets them once
         // per window (an extended contest that ends again is recorded again).
         const key = `${board.config.id}|${board.period.start}|${board.period.end}`;
-        if (!this.#closedContests.has(key) && !this.#hasClosure(board.config.id, board.period.start, board.period.end)) this.#recordClosure(board);
+        if (!this.#closedContests.has(key) && !this.#closures.has(board.config.id, board.period.start, board.period.end)) this.#closures.record(board);
         this.#closedContests.add(key);
         continue;
       }
       const previous = periodWindow(board);
-      this.#recordClosure(board);
+      this.#closures.record(board);
       this.#startPeriod(board, next);
       this.#fanout.announceNewPeriod(board, previous);
     }
     this.#fanout.scheduleTick();
   }
 
-  /**
-   * Keeps a closed period's final standings for D1 history (drained with the events). Called when
-   * the period ends, and again when a late event or a correction changes it.
-   */
-  #recordClosure(board: LiveBoard): void {
-    const standings = board.ranking.entries().map((s) => [s.member, s.rank, s.place, s.score]);
-    if (standings.length === 0 && board.qualifying.size === 0) return;
-    const { id, metric } = board.config;
-    this.#sql.exec(
-      `INSERT INTO closed_periods (board, period_start, period_end, kind, metric, direction, standings, revision, archived_revision, closed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0, ?)
-       ON CONFLICT (board, period_start) DO UPDATE SET standings = excluded.standings, period_end = excluded.period_end,
-         revision = closed_periods.revision + 1, closed_at = excluded.closed_at`,
-      id, board.period.start, board.period.end, board.period.kind, metric.key, metric.direction, JSON.stringify(standings), Date.now(),
-    );
-  }
-
   /** A late event or correction changed a period that already closed: its standings are recorded again. */
   #restandClosedPeriod(board: LiveBoard, periodStart: number): void {
-    if (this.#hasClosure(board.config.id, periodStart)) this.#recordClosure(this.#boardAt(board, periodStart));
-  }
-
-  /** Whether the period starting then was recorded as closed (ending at `end`, if given). */
-  #hasClosure(boardId: string, periodStart: number, end?: number): boolean {
-    return (
-      this.#sql
-        .exec("SELECT 1 FROM closed_periods WHERE board = ? AND period_start = ? AND (? IS NULL OR period_end = ?)", boardId, periodStart, end ?? null, end ?? null)
-        .toArray().length > 0
-    );
+    if (this.#closures.has(board.config.id, periodStart)) this.#closures.record(this.#boardAt(board, periodStart));
   }
 
   /**
@@ -497,8 +438,7 @@ export class TeamBoard extends DurableObject<Env> {
     // agent who has since moved team keeps their place in a revised period).
     const members = new Map(Object.entries(this.#config?.agents ?? {}));
     const start = board.periodAt(instant).start;
-    const recorded = this.#sql.exec<{ standings: string }>("SELECT standings FROM closed_periods WHERE board = ? AND period_start = ?", board.config.id, start).toArray()[0];
-    for (const [agent] of recorded ? (JSON.parse(recorded.standings) as [string][]) : []) if (!members.has(agent)) members.set(agent, agent);
+    for (const [agent] of this.#closures.standings(board.config.id, start)) if (!members.has(agent)) members.set(agent, agent);
     const past = new LiveBoard(board.config, board.timeZone, instant, members);
     past.reset(past.period, this.#foldPeriod(past));
     return past;
@@ -507,15 +447,10 @@ export class TeamBoard extends DurableObject<Env> {
   /** Starts the board's current period from its kept scores, with the previous period's final ranks to compare. */
   #startPeriod(board: LiveBoard, period: Period): void {
     board.reset(period, this.#readScores(board.config.id, period.start));
-    board.previousRanks = this.#finalRanks(board.config.id, period.start);
+    board.previousRanks = this.#closures.finalRanks(board.config.id, period.start);
     this.#setMeta(`period:${board.config.id}`, `${period.start}|${period.end}`);
   }
 
-  /** Final ranks of the board's period that ended at `end`, as recorded when it closed. */
-  #finalRanks(boardId: string, end: number): Map<string, number> {
-    const row = this.#sql.exec<{ standings: string }>("SELECT standings FROM closed_periods WHERE board = ? AND period_end = ?", boardId, end).toArray()[0];
-    return new Map(row ? (JSON.parse(row.standings) as [string, number][]).map(([agent, rank]) => [agent, rank]) : []);
-  }
 
   // -------------------------------------------------------------------------------------------
   // Configuration
@@ -561,8 +496,8 @@ export class TeamBoard extends DurableObject<Env> {
       if (this.#meta(`signature:${boardConfig.id}`) !== signature) this.#rebuildScores(board, signature);
       // The object may wake (or reload) after a period ended with no one having closed it.
       const stored = this.#meta(`period:${boardConfig.id}`)?.split("|").map(Number);
-      if (stored && stored[0] !== board.period.start && stored[1]! <= now && !this.#hasClosure(boardConfig.id, stored[0]!)) {
-        this.#recordClosure(this.#boardAt(board, stored[0]!));
+      if (stored && stored[0] !== board.period.start && stored[1]! <= now && !this.#closures.has(boardConfig.id, stored[0]!)) {
+        this.#closures.record(this.#boardAt(board, stored[0]!));
       }
       this.#startPeriod(board, board.period);
       next.set(boardConfig.id, board);
@@ -662,15 +597,6 @@ export class TeamBoard extends DurableObject<Env> {
     // a third index on every insert cost about a third of ingest throughput.
     // `parts`: a scorecard's aggregate per component metric (JSON); null on other boards.
     this.#addColumns("scores", { den: "REAL NOT NULL DEFAULT 0", adjust: "REAL NOT NULL DEFAULT 0", parts: "TEXT" });
-    // Final standings of closed periods, kept until D1 history has their latest revision.
-    this.#sql.exec(`
-      CREATE TABLE IF NOT EXISTS closed_periods (
-        board TEXT NOT NULL, period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, kind TEXT NOT NULL,
-        metric TEXT NOT NULL, direction TEXT NOT NULL, standings TEXT NOT NULL,
-        revision INTEGER NOT NULL, archived_revision INTEGER NOT NULL, closed_at INTEGER NOT NULL,
-        PRIMARY KEY (board, period_start)
-      ) WITHOUT ROWID;
-    `);
   }
 
   #addColumns(table: string, columns: Record<string, string>): void {
