@@ -46,6 +46,36 @@ export function addAdjustment(aggregate: Aggregate, delta: number): Aggregate {
 }
 
 /**
+ * Two aggregates as one: the same agent's work counted in two places (two teams, before and after
+ * a move). Every aggregation of the result equals the aggregation of all the samples together.
+ */
+export function mergeAggregates(a: Aggregate, b: Aggregate): Aggregate {
+  const bLater = b.lastAt > a.lastAt;
+  return {
+    sum: a.sum + b.sum,
+    count: a.count + b.count,
+    min: Math.min(a.min, b.min),
+    max: Math.max(a.max, b.max),
+    last: bLater ? b.last : a.last,
+    lastAt: bLater ? b.lastAt : a.lastAt,
+    den: a.den + b.den,
+    adjust: a.adjust + b.adjust,
+  };
+}
+
+/** JSON has no infinities: an empty aggregate's extremes travel as null. */
+export type AggregateJson = [number, number, number | null, number | null, number, number | null, number, number];
+
+export function aggregateToJson(a: Aggregate): AggregateJson {
+  const finite = (n: number) => (Number.isFinite(n) ? n : null);
+  return [a.sum, a.count, finite(a.min), finite(a.max), a.last, finite(a.lastAt), a.den, a.adjust];
+}
+
+export function aggregateFromJson([sum, count, min, max, last, lastAt, den, adjust]: AggregateJson): Aggregate {
+  return { sum, count, min: min ?? Infinity, max: max ?? -Infinity, last, lastAt: lastAt ?? -Infinity, den, adjust };
+}
+
+/**
  * The agent's score, or null when there is nothing to rank: no samples at all, or none that the
  * aggregation can use (an average of nothing, a ratio with no denominator). A `ratio` is a
  * percentage: 100 × numerator ÷ denominator.

@@ -4,6 +4,7 @@
  * A revision of a period already in history is written with an audit row (before and after).
  */
 import type { LiveBoard } from "./live-board.ts";
+import type { Period } from "./periods.ts";
 
 type ClosureRow = {
   board: string;
@@ -21,6 +22,9 @@ type ClosureRow = {
 export type RecordedStanding = [string, number, number, number];
 
 export class ClosureLog {
+  /** Contest windows (board|start|end) already recorded by this object. */
+  #closedContests = new Set<string>();
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`
       CREATE TABLE IF NOT EXISTS closed_periods (
@@ -30,6 +34,25 @@ export class ClosureLog {
         PRIMARY KEY (board, period_start)
       ) WITHOUT ROWID;
     `);
+  }
+
+  /**
+   * Closes the board's period once it has ended (`settleMs` after its end): records its final
+   * standings and returns the period to start next. Null while it has not ended, and for a contest,
+   * which keeps its final standings on the board (recorded once per window: an extended contest
+   * that ends again is recorded again).
+   */
+  closeIfEnded(board: LiveBoard, now: number, settleMs = 0): Period | null {
+    if (now < board.period.end + settleMs) return null;
+    const next = board.periodAfter(now);
+    if (!next) {
+      const key = `${board.config.id}|${board.period.start}|${board.period.end}`;
+      if (!this.#closedContests.has(key) && !this.has(board.config.id, board.period.start, board.period.end)) this.record(board);
+      this.#closedContests.add(key);
+      return null;
+    }
+    this.record(board);
+    return next;
   }
 
   /** Records the board's current standings as its period's final ones (again, as the next revision, if already recorded). */

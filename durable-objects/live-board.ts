@@ -2,12 +2,24 @@
  * One board's live state for its current period: every agent's aggregate and the ranking built
  * from it. Pure: the Durable Object persists entries and hands them in.
  */
-import type { Visibility } from "../protocol/index.ts";
-import { type Aggregate, type Aggregation, addAdjustment, addSample, emptyAggregate, type Part, scoreOf } from "./aggregation.ts";
+import type { ScoreExplanation, Visibility } from "../protocol/index.ts";
+import {
+  type Aggregate,
+  type AggregateJson,
+  type Aggregation,
+  addAdjustment,
+  addSample,
+  aggregateFromJson,
+  aggregateToJson,
+  emptyAggregate,
+  mergeAggregates,
+  type Part,
+  scoreOf,
+} from "./aggregation.ts";
 import { type Period, type PeriodKind, type PeriodRule, periodContaining } from "./periods.ts";
 import type { ProjectableBoard } from "./projection.ts";
 import { type Direction, RankedBoard } from "./ranking.ts";
-import { type ComponentExplanation, explainScorecard, type Scorecard, scorecardScore, scorecardVolume, volumeOf } from "./scorecard.ts";
+import { explainScorecard, SCORECARD_FORMULA, type Scorecard, scorecardScore, scorecardVolume, volumeOf } from "./scorecard.ts";
 
 export interface BoardConfig {
   id: string;
@@ -25,6 +37,8 @@ export interface BoardConfig {
   metric: { key: string; label: string; unit: string; aggregation: Aggregation | "scorecard"; direction: Direction; minVolume?: number; scorecard?: Scorecard };
   /** The settings in force: the board's own over the org's defaults. */
   visibility: Visibility;
+  /** A roll-up: over a department's teams or the whole org, ranking agents, teams or departments. */
+  rollup?: { scope: "department" | "org"; departmentId: string | null; ranks: "agents" | "teams" | "departments"; teamScore: "total" | "average" };
 }
 
 export interface ScoreEntry {
@@ -34,6 +48,35 @@ export interface ScoreEntry {
   parts?: ReadonlyMap<string, Aggregate>;
   /** The ingest sequence number at which the agent reached their current score: ties go to the earlier. */
   reachedSeq: number;
+}
+
+/** A scorecard's parts as JSON (component metric -> aggregate), infinities as null. */
+export function partsToJson(parts: ReadonlyMap<string, Aggregate>): string {
+  return JSON.stringify(Object.fromEntries([...parts].map(([k, a]) => [k, aggregateToJson(a)])));
+}
+
+export function partsFromJson(text: string): Map<string, Aggregate> {
+  return new Map(Object.entries(JSON.parse(text) as Record<string, AggregateJson>).map(([k, a]) => [k, aggregateFromJson(a)]));
+}
+
+/** An entry as JSON, as roll-ups store them. */
+export function entryToJson(entry: ScoreEntry): string {
+  return JSON.stringify([aggregateToJson(entry.aggregate), entry.reachedSeq, entry.parts ? partsToJson(entry.parts) : null]);
+}
+
+export function entryFromJson(text: string): ScoreEntry {
+  const [aggregate, reachedSeq, parts] = JSON.parse(text) as [AggregateJson, number, string | null];
+  return { aggregate: aggregateFromJson(aggregate), reachedSeq, ...(parts === null ? {} : { parts: partsFromJson(parts) }) };
+}
+
+/** One agent's entries from two places as one (scores of the merged samples; reached when the later one was). */
+export function mergeEntries(a: ScoreEntry, b: ScoreEntry): ScoreEntry {
+  let parts: Map<string, Aggregate> | undefined;
+  if (a.parts || b.parts) {
+    parts = new Map(a.parts);
+    for (const [key, aggregate] of b.parts ?? []) parts.set(key, mergeAggregates(parts.get(key) ?? emptyAggregate(), aggregate));
+  }
+  return { aggregate: mergeAggregates(a.aggregate, b.aggregate), reachedSeq: Math.max(a.reachedSeq, b.reachedSeq), ...(parts ? { parts } : {}) };
 }
 
 export class LiveBoard implements ProjectableBoard {
@@ -47,6 +90,8 @@ export class LiveBoard implements ProjectableBoard {
   /** Final ranks in the previous period, set by the owner when a period starts. */
   previousRanks = new Map<string, number>();
   readonly timeZone: string;
+  /** What the board ranks, for anonymous labels: agents, or a roll-up's teams or departments. */
+  memberNoun = "Agent";
   /** How periods are computed; null for a contest, whose one window is set on the board. */
   readonly #rule: PeriodRule | null;
   period: Period;
@@ -154,20 +199,31 @@ export class LiveBoard implements ProjectableBoard {
   }
 
   /** Why the agent has their score: a scorecard's components (value, target, attainment, points), or the metric's value. */
-  explain(agentId: string): { score: number | null; volume: number; required: number; components: ComponentExplanation[] } {
+  explain(agentId: string): ScoreExplanation {
     const entry = this.entries.get(agentId);
     const { metric } = this.config;
-    if (metric.scorecard) {
-      const { score, components } = explainScorecard(metric.scorecard, entry?.parts ?? new Map());
-      return { score: entry ? score : null, volume: entry ? this.volumeOf(entry) : 0, required: this.minVolume, components };
-    }
-    const score = entry ? this.scoreOf(entry) : null;
     const volume = entry ? this.volumeOf(entry) : 0;
+    let score: number | null;
+    let components: ScoreExplanation["components"];
+    if (metric.scorecard) {
+      const explained = explainScorecard(metric.scorecard, entry?.parts ?? new Map());
+      score = entry ? explained.score : null;
+      components = explained.components;
+    } else {
+      score = entry ? this.scoreOf(entry) : null;
+      components = [{ metric: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction, value: score, volume, minVolume: this.minVolume }];
+    }
     return {
+      board: this.config.id,
+      agent: { id: agentId, name: this.nameOf(agentId) },
+      period: { kind: this.period.kind, start: new Date(this.period.start).toISOString(), end: new Date(this.period.end).toISOString() },
+      rank: this.ranking.rankOf(agentId) ?? null,
       score,
+      qualified: score !== null && volume >= this.minVolume,
       volume,
       required: this.minVolume,
-      components: [{ metric: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction, value: score, volume, minVolume: this.minVolume }],
+      formula: metric.scorecard ? SCORECARD_FORMULA : `${metric.aggregation} of ${metric.key}`,
+      components,
     };
   }
 
@@ -185,6 +241,13 @@ export class LiveBoard implements ProjectableBoard {
       this.qualifying.delete(agentId);
       this.ranking.set(agentId, score, entry.reachedSeq);
     }
+  }
+
+  /** The agent has no entry any more (their work moved or was retracted elsewhere). */
+  remove(agentId: string): void {
+    this.entries.delete(agentId);
+    this.ranking.delete(agentId);
+    this.qualifying.delete(agentId);
   }
 
   /** Starts a period afresh with the entries already recorded for it. */

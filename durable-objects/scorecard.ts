@@ -52,6 +52,9 @@ export type Parts = ReadonlyMap<string, Aggregate>;
 
 const PRECISION = 10_000;
 
+export const SCORECARD_FORMULA =
+  "score = Σ attainment × weight ÷ Σ weights; attainment = 100 × value ÷ target (higher is better) or 100 × target ÷ value (lower is better), between 0 and the cap; a component without a value attains 0";
+
 export function attainment(component: ScorecardComponent, value: number | null, cap: number): number {
   if (value === null) return 0;
   const raw =

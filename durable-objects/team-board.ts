@@ -7,13 +7,15 @@
  * archived watermark. The watermark advances only after D1 committed the rows, so no event is
  * written twice on the hot path (once to `events`, once to an outbox table) and none is lost.
  */
-import { DurableObject } from "cloudflare:workers";
 import type { IngestResult, ScoreExplanation, SnapshotFrame } from "../protocol/index.ts";
-import { type Aggregate, type EventKind, emptyAggregate, foldEvents, foldParts, type Part } from "./aggregation.ts";
-import { type BoardConfig, LiveBoard, type ScoreEntry } from "./live-board.ts";
+import { type EventKind, emptyAggregate, foldEvents, foldParts, type Part } from "./aggregation.ts";
+import { type BoardConfig, LiveBoard, partsFromJson, partsToJson, type ScoreEntry } from "./live-board.ts";
 import type { Period } from "./periods.ts";
+import { BoardObject } from "./board-object.ts";
 import { ClosureLog } from "./closures.ts";
 import { Fanout, periodWindow, type SocketRequest } from "./fanout.ts";
+import { rollupStub } from "./rollup-board.ts";
+import { type EntryKey, entryKey, type RollupEntry, RollupOutbox } from "./rollup-outbox.ts";
 import type { Viewer } from "./projection.ts";
 import { loadTeamConfig, type TeamConfig, type TeamScope } from "./team-config.ts";
 
@@ -47,45 +49,53 @@ type EventRow = { seq: number; id: string; agent: string; metric: string; kind: 
 export interface ConnectRequest extends TeamScope, SocketRequest {}
 
 const DRAIN_DELAY_MS = 500;
+const ROLLUP_RETRY_MS = 2_000;
 const DRAIN_BATCH_ROWS = 2000;
-const DRAIN_MAX_BACKOFF_MS = 5 * 60_000;
 const CONFIG_MAX_AGE_MS = 10 * 60_000;
 /** A quarter is at most 92 days; a day more covers the shift-day start hour. */
 const LONGEST_PERIOD_MS = 93 * 86_400_000;
 const PRUNE_INTERVAL_MS = 3_600_000;
 const CONFIG_RELOAD_MIN_INTERVAL_MS = 5_000;
-export class TeamBoard extends DurableObject<Env> {
-  #sql: SqlStorage;
+export class TeamBoard extends BoardObject {
   #config: TeamConfig | null = null;
   #configTriedAt = 0;
   #boards = new Map<string, LiveBoard>();
   #boardsByMetric = new Map<string, LiveBoard[]>();
-  #fanout: Fanout;
+  /** Roll-up boards this team feeds (its department's, the org's): scored here, ranked by the roll-up objects. */
+  #feeders = new Map<string, LiveBoard>();
+  #rollupOutbox: RollupOutbox;
+  protected readonly fanout: Fanout;
   #closures!: ClosureLog;
   #alarmAt: number | null = null;
   /** Events with a higher seq are not yet in D1 history. */
   #archivedSeq = 0;
   #lastSeq = 0;
-  /** Contest windows (board|start|end) this object has already recorded in history. */
-  #closedContests = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#sql = ctx.storage.sql;
-    this.#fanout = new Fanout(ctx, {
+    this.fanout = new Fanout(ctx, {
       board: (id) => this.#boards.get(id),
       owner: () => ({ id: this.#config?.teamId ?? "", name: this.#config?.teamName ?? "" }),
       rollPeriods: (now) => this.#rollPeriods(now),
     });
+    this.#rollupOutbox = new RollupOutbox(
+      (boardId, periodStart, keys) => this.#feederEntries(boardId, periodStart, keys),
+      async (delta) => {
+        const config = this.#config;
+        if (!config?.departmentId) throw new Error("the team's department is not known yet");
+        const node = { kind: "department" as const, departmentId: config.departmentId };
+        await rollupStub(this.env, config.orgId, node).apply({ orgId: config.orgId, node }, delta);
+      },
+    );
     ctx.blockConcurrencyWhile(async () => {
       this.#migrate();
-      this.#closures = new ClosureLog(this.#sql);
-      const stored = this.#meta("config");
+      this.#closures = new ClosureLog(this.sql);
+      const stored = this.meta("config");
       if (stored) this.#applyConfig(JSON.parse(stored) as TeamConfig, { persist: false });
-      this.#archivedSeq = Number(this.#meta("archived_seq") ?? 0);
-      this.#lastSeq = this.#sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM events").one().seq ?? 0;
+      this.#archivedSeq = Number(this.meta("archived_seq") ?? 0);
+      this.#lastSeq = this.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM events").one().seq ?? 0;
       this.#alarmAt = await ctx.storage.getAlarm();
-      this.#fanout.restore();
+      this.fanout.restore();
     });
   }
 
@@ -124,7 +134,7 @@ export class TeamBoard extends DurableObject<Env> {
       // One statement for the whole batch (a statement costs far more than a row): the events travel
       // as one JSON parameter, in order, so seq still follows the batch; RETURNING names the new ones.
       const fresh = new Map<string, number>();
-      const rows = this.#sql.exec<{ seq: number; id: string }>(
+      const rows = this.sql.exec<{ seq: number; id: string }>(
         `INSERT INTO events (id, agent, metric, kind, value, ref, part, occurred_at, counts_at, received_at)
          SELECT e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, e.value ->> 5, e.value ->> 6,
                 e.value ->> 7, e.value ->> 8, ?
@@ -177,15 +187,20 @@ export class TeamBoard extends DurableObject<Env> {
     // Memory follows storage only once the transaction has committed.
     const earlier = new Map<string, { board: LiveBoard; periodStart: number }>();
     for (const { board, periodStart, agent, entry } of touched.values()) {
+      if (this.#feeders.get(board.config.id) === board) {
+        if (periodStart === board.period.start) board.put(agent, entry);
+        this.#rollupOutbox.mark(board.config.id, periodStart, entryKey(this.#config!.teamId, agent));
+        continue;
+      }
       // A closed period changed: an earlier one, or the window of a contest that ended.
       if (periodStart !== board.period.start || board.period.end <= now) earlier.set(`${board.config.id}\u0000${periodStart}`, { board, periodStart });
       if (periodStart !== board.period.start) continue;
       board.put(agent, entry);
-      this.#fanout.markDirty(board.config.id);
+      this.fanout.markDirty(board.config.id);
     }
     for (const { board, periodStart } of earlier.values()) this.#restandClosedPeriod(board, periodStart);
     if (accepted > 0) this.#scheduleAlarm();
-    this.#fanout.scheduleTick();
+    this.fanout.scheduleTick();
     return { accepted, duplicates, late };
   }
 
@@ -194,7 +209,7 @@ export class TeamBoard extends DurableObject<Env> {
     const refs = [...new Set(events.flatMap((e) => (e.ref === null ? [] : [e.ref])))];
     const known = new Map<string, { agent: string; metric: string; kind: EventKind; countsAt: number; index: number }>();
     for (let i = 0; i < refs.length; i += 500) {
-      const rows = this.#sql.exec<{ id: string; agent: string; metric: string; kind: EventKind; counts_at: number }>(
+      const rows = this.sql.exec<{ id: string; agent: string; metric: string; kind: EventKind; counts_at: number }>(
         "SELECT id, agent, metric, kind, counts_at FROM events WHERE id IN (SELECT value FROM json_each(?))",
         JSON.stringify(refs.slice(i, i + 500)),
       );
@@ -229,7 +244,7 @@ export class TeamBoard extends DurableObject<Env> {
   async snapshot(scope: TeamScope, boardId: string, viewer: Viewer): Promise<SnapshotFrame | null> {
     const board = await this.#findBoard(scope, boardId);
     if (!board) return null;
-    return this.#fanout.snapshotFor(board, viewer);
+    return this.fanout.snapshotFor(board, viewer);
   }
 
   /** Why the agent has their score on the board now; null when the board or the agent is unknown here. */
@@ -238,19 +253,7 @@ export class TeamBoard extends DurableObject<Env> {
     if (!board) return null;
     this.#rollPeriods(Date.now());
     if (!(agentId in (this.#config?.agents ?? {})) && !board.entries.has(agentId)) return null;
-    const { score, volume, required, components } = board.explain(agentId);
-    return {
-      board: boardId,
-      agent: { id: agentId, name: board.nameOf(agentId) },
-      period: periodWindow(board),
-      rank: board.ranking.rankOf(agentId) ?? null,
-      score,
-      qualified: score !== null && volume >= required,
-      volume,
-      required,
-      formula: board.config.metric.scorecard ? SCORECARD_FORMULA : `${board.config.metric.aggregation} of ${board.config.metric.key}`,
-      components,
-    };
+    return board.explain(agentId);
   }
 
   /** Directory or board configuration changed in D1. */
@@ -258,33 +261,9 @@ export class TeamBoard extends DurableObject<Env> {
     this.#applyConfig(await loadTeamConfig(this.env.DB, scope));
   }
 
-  /** The token was revoked: its sockets are told so and closed. */
-  async closeSocketsOf(tokenId: string): Promise<number> {
-    return this.#fanout.closeToken(tokenId);
-  }
-
-  /** Upgrades an authenticated request to a live board socket. */
-  override async fetch(request: Request): Promise<Response> {
-    const connect = JSON.parse(request.headers.get("x-floorboard-connect") ?? "null") as ConnectRequest | null;
-    if (!connect || request.headers.get("upgrade") !== "websocket") return new Response("expected a board socket", { status: 400 });
-    const board = await this.#findBoard(connect, connect.boardId);
-    if (!board) return new Response("no such board", { status: 404 });
-    return this.#fanout.accept(connect, board);
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // WebSocket lifecycle (hibernation API)
-
-  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    this.#fanout.message(ws, message);
-  }
-
-  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.#fanout.closed(ws, code, reason);
-  }
-
-  override async webSocketError(ws: WebSocket): Promise<void> {
-    this.#fanout.errored(ws);
+  protected override socketBoard(request: SocketRequest): Promise<LiveBoard | undefined> {
+    const connect = request as ConnectRequest;
+    return this.#findBoard(connect, connect.boardId);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -294,6 +273,7 @@ export class TeamBoard extends DurableObject<Env> {
     this.#alarmAt = null;
     const now = Date.now();
     this.#rollPeriods(now);
+    await this.#rollupOutbox.flush();
     if (this.#outboxHasRows() && (await this.#drainOutbox())) await this.#drainClosures();
     this.#pruneArchived(now);
     this.#scheduleAlarm();
@@ -306,11 +286,11 @@ export class TeamBoard extends DurableObject<Env> {
    */
   #pruneArchived(now: number): void {
     // The scan reads every kept event, so it runs at most once per interval, not on every drain.
-    if (now - Number(this.#meta("pruned_at") ?? 0) < PRUNE_INTERVAL_MS) return;
-    this.#setMeta("pruned_at", String(now));
+    if (now - Number(this.meta("pruned_at") ?? 0) < PRUNE_INTERVAL_MS) return;
+    this.setMeta("pruned_at", String(now));
     const before = now - LONGEST_PERIOD_MS - (this.#config?.lateGraceHours ?? 72) * 3_600_000;
-    this.#sql.exec("DELETE FROM events WHERE seq <= ? AND counts_at < ?", this.#archivedSeq, before);
-    this.#sql.exec("DELETE FROM scores WHERE period_start < ?", before);
+    this.sql.exec("DELETE FROM events WHERE seq <= ? AND counts_at < ?", this.#archivedSeq, before);
+    this.sql.exec("DELETE FROM scores WHERE period_start < ?", before);
     this.#closures.prune(before);
   }
 
@@ -319,7 +299,7 @@ export class TeamBoard extends DurableObject<Env> {
     const scope = this.#config;
     if (!scope) return false;
     for (let round = 0; round < 10; round++) {
-      const rows = this.#sql
+      const rows = this.sql
         .exec<EventRow & { received_at: number }>(
           "SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
           this.#archivedSeq,
@@ -344,13 +324,13 @@ export class TeamBoard extends DurableObject<Env> {
           )
           .run();
       } catch (error) {
-        this.#drainFailed(error);
+        this.drainFailed(error);
         return false;
       }
       // D1 committed: only now do the rows leave the outbox.
       this.#archivedSeq = rows.at(-1)!.seq;
-      this.#setMeta("archived_seq", String(this.#archivedSeq));
-      this.#drainSucceeded();
+      this.setMeta("archived_seq", String(this.#archivedSeq));
+      this.drainSucceeded();
     }
     return !this.#outboxHasRows();
   }
@@ -362,23 +342,10 @@ export class TeamBoard extends DurableObject<Env> {
     try {
       await this.#closures.drain(this.env.DB, scope.orgId, scope.teamId);
     } catch (error) {
-      this.#drainFailed(error);
+      this.drainFailed(error);
       return;
     }
-    this.#drainSucceeded();
-  }
-
-  /** What was not archived stays; the next attempt backs off exponentially. */
-  #drainFailed(error: unknown): void {
-    const attempts = Number(this.#meta("drain_attempts") ?? 0) + 1;
-    this.#setMeta("drain_attempts", String(attempts));
-    this.#setMeta("drain_next_at", String(Date.now() + Math.min(DRAIN_MAX_BACKOFF_MS, 1000 * 2 ** attempts)));
-    console.error(`history drain failed (attempt ${attempts})`, error);
-  }
-
-  #drainSucceeded(): void {
-    this.#setMeta("drain_attempts", "0");
-    this.#setMeta("drain_next_at", "0");
+    this.drainSucceeded();
   }
 
   /** Events or closed periods not yet in D1. */
@@ -388,7 +355,9 @@ export class TeamBoard extends DurableObject<Env> {
 
   #scheduleAlarm(): void {
     const times: number[] = [];
-    if (this.#outboxHasRows()) times.push(Math.max(Number(this.#meta("drain_next_at") ?? 0), Date.now() + DRAIN_DELAY_MS));
+    if (this.#outboxHasRows()) times.push(Math.max(this.drainNotBefore(), Date.now() + DRAIN_DELAY_MS));
+    // Roll-up sends wait in memory: the alarm wakes an evicted object, which then sends everything again.
+    if (this.#rollupOutbox.pending) times.push(Date.now() + ROLLUP_RETRY_MS);
     // A contest that ended has nothing more to wake for.
     for (const board of this.#boards.values()) if (board.period.kind !== "contest" || board.period.end > Date.now()) times.push(board.period.end);
     if (times.length === 0) return;
@@ -405,23 +374,19 @@ export class TeamBoard extends DurableObject<Env> {
   // Periods
 
   #rollPeriods(now: number): void {
-    for (const board of this.#boards.values()) {
-      if (now < board.period.end) continue;
-      const next = board.periodAfter(now);
-      if (!next) {
-        // A contest that ended keeps its final standings on the board; history gets them once
-        // per window (an extended contest that ends again is recorded again).
-        const key = `${board.config.id}|${board.period.start}|${board.period.end}`;
-        if (!this.#closedContests.has(key) && !this.#closures.has(board.config.id, board.period.start, board.period.end)) this.#closures.record(board);
-        this.#closedContests.add(key);
-        continue;
-      }
-      const previous = periodWindow(board);
-      this.#closures.record(board);
-      this.#startPeriod(board, next);
-      this.#fanout.announceNewPeriod(board, previous);
+    // Roll-ups close their own periods; here a feeder only starts its next one.
+    for (const feeder of this.#feeders.values()) {
+      const next = now >= feeder.period.end ? feeder.periodAfter(now) : null;
+      if (next) this.#startPeriod(feeder, next);
     }
-    this.#fanout.scheduleTick();
+    for (const board of this.#boards.values()) {
+      const previous = periodWindow(board);
+      const next = this.#closures.closeIfEnded(board, now);
+      if (!next) continue;
+      this.#startPeriod(board, next);
+      this.fanout.announceNewPeriod(board, previous);
+    }
+    this.fanout.scheduleTick();
   }
 
   /** A late event or correction changed a period that already closed: its standings are recorded again. */
@@ -448,7 +413,7 @@ export class TeamBoard extends DurableObject<Env> {
   #startPeriod(board: LiveBoard, period: Period): void {
     board.reset(period, this.#readScores(board.config.id, period.start));
     board.previousRanks = this.#closures.finalRanks(board.config.id, period.start);
-    this.#setMeta(`period:${board.config.id}`, `${period.start}|${period.end}`);
+    this.setMeta(`period:${board.config.id}`, `${period.start}|${period.end}`);
   }
 
 
@@ -484,7 +449,7 @@ export class TeamBoard extends DurableObject<Env> {
   }
 
   #applyConfig(config: TeamConfig, { persist = true } = {}): void {
-    if (persist) this.#setMeta("config", JSON.stringify(config));
+    if (persist) this.setMeta("config", JSON.stringify(config));
     this.#config = config;
     const members = new Map(Object.entries(config.agents));
     const optedOut = new Set(config.optedOut ?? []);
@@ -493,51 +458,106 @@ export class TeamBoard extends DurableObject<Env> {
     for (const boardConfig of config.boards) {
       const board = new LiveBoard(boardConfig, config.timeZone, now, members, optedOut);
       const signature = LiveBoard.signature(boardConfig, config.timeZone);
-      if (this.#meta(`signature:${boardConfig.id}`) !== signature) this.#rebuildScores(board, signature);
+      if (this.meta(`signature:${boardConfig.id}`) !== signature) this.#rebuildScores(board, signature);
       // The object may wake (or reload) after a period ended with no one having closed it.
-      const stored = this.#meta(`period:${boardConfig.id}`)?.split("|").map(Number);
+      const stored = this.meta(`period:${boardConfig.id}`)?.split("|").map(Number);
       if (stored && stored[0] !== board.period.start && stored[1]! <= now && !this.#closures.has(boardConfig.id, stored[0]!)) {
         this.#closures.record(this.#boardAt(board, stored[0]!));
       }
       this.#startPeriod(board, board.period);
       next.set(boardConfig.id, board);
-      this.#fanout.markDirty(boardConfig.id);
+      this.fanout.markDirty(boardConfig.id);
       const previous = this.#boards.get(boardConfig.id);
-      if (previous && previous.period.start !== board.period.start) this.#fanout.announceNewPeriod(board, periodWindow(previous));
-      else if (previous && JSON.stringify(previous.visibility) !== JSON.stringify(board.visibility)) this.#fanout.announceSettings(board);
+      if (previous && previous.period.start !== board.period.start) this.fanout.announceNewPeriod(board, periodWindow(previous));
+      else if (previous && JSON.stringify(previous.visibility) !== JSON.stringify(board.visibility)) this.fanout.announceSettings(board);
     }
     for (const [boardId] of this.#boards) {
       if (next.has(boardId)) continue;
-      this.#sql.exec("DELETE FROM scores WHERE board = ?", boardId);
-      this.#sql.exec("DELETE FROM meta WHERE key = ?", `signature:${boardId}`);
-      this.#fanout.closeBoard(boardId);
+      this.sql.exec("DELETE FROM scores WHERE board = ?", boardId);
+      this.sql.exec("DELETE FROM meta WHERE key = ?", `signature:${boardId}`);
+      this.fanout.closeBoard(boardId);
     }
     this.#boards = next;
+    this.#applyFeeders(config, members, optedOut, now);
     this.#boardsByMetric = new Map();
-    for (const board of next.values()) {
+    for (const board of [...next.values(), ...this.#feeders.values()]) {
       for (const key of board.metricKeys) {
         const list = this.#boardsByMetric.get(key) ?? [];
         list.push(board);
         this.#boardsByMetric.set(key, list);
       }
     }
-    this.#fanout.scheduleTick();
+    this.fanout.scheduleTick();
     this.#scheduleAlarm();
+  }
+
+  /**
+   * The roll-up boards this team feeds. Every entry of their current periods is (re)sent: the
+   * roll-up objects may have missed sends before this object restarted, or a board be new.
+   */
+  #applyFeeders(config: TeamConfig, members: ReadonlyMap<string, string>, optedOut: ReadonlySet<string>, now: number): void {
+    const next = new Map<string, LiveBoard>();
+    for (const boardConfig of config.feeders ?? []) {
+      const feeder = new LiveBoard(boardConfig, config.timeZone, now, members, optedOut);
+      const signature = LiveBoard.signature(boardConfig, config.timeZone);
+      if (this.meta(`signature:${boardConfig.id}`) !== signature) this.#rebuildScores(feeder, signature);
+      this.#startPeriod(feeder, feeder.period);
+      next.set(boardConfig.id, feeder);
+      for (const agent of feeder.entries.keys()) this.#rollupOutbox.mark(boardConfig.id, feeder.period.start, entryKey(config.teamId, agent));
+    }
+    for (const boardId of this.#feeders.keys()) {
+      if (next.has(boardId) || this.#boards.has(boardId)) continue;
+      this.sql.exec("DELETE FROM scores WHERE board = ?", boardId);
+      this.sql.exec("DELETE FROM meta WHERE key = ?", `signature:${boardId}`);
+    }
+    this.#feeders = next;
+  }
+
+  /** The current state of a feeder's entries, as its roll-up objects receive them. */
+  #feederEntries(boardId: string, periodStart: number, keys: readonly EntryKey[]): RollupEntry[] {
+    const feeder = this.#feeders.get(boardId);
+    const config = this.#config;
+    if (!feeder || !config) return [];
+    const optedOut = new Set(config.optedOut ?? []);
+    const found = keys.map((key) => {
+      const agent = key.slice(key.indexOf("/") + 1);
+      const entry = periodStart === feeder.period.start ? feeder.entries.get(agent) : this.#readScore(boardId, periodStart, agent);
+      return { agent, entry: entry ?? null };
+    });
+    // Ties across teams go to who reached the score first: the moment this team received that event.
+    const seqs = found.flatMap((f) => (f.entry ? [f.entry.reachedSeq] : []));
+    const receivedAt = new Map(
+      this.sql
+        .exec<{ seq: number; received_at: number }>("SELECT seq, received_at FROM events WHERE seq IN (SELECT value FROM json_each(?))", JSON.stringify(seqs))
+        .toArray()
+        .map((r) => [r.seq, r.received_at]),
+    );
+    return found.map(({ agent, entry }) => ({
+      team: config.teamId,
+      agent,
+      entry,
+      reachedAt: entry ? (receivedAt.get(entry.reachedSeq) ?? 0) : 0,
+      agentName: config.agents[agent] ?? agent,
+      optedOut: optedOut.has(agent),
+      teamName: config.teamName,
+      department: config.departmentId ?? "",
+      departmentName: config.departmentName ?? "",
+    }));
   }
 
   /** A new or redefined board: recompute its current period from the events this team kept. */
   #rebuildScores(board: LiveBoard, signature: string): void {
     this.ctx.storage.transactionSync(() => {
-      this.#sql.exec("DELETE FROM scores WHERE board = ?", board.config.id);
+      this.sql.exec("DELETE FROM scores WHERE board = ?", board.config.id);
       for (const [agent, entry] of this.#foldPeriod(board)) this.#writeScore(board.config.id, board.period.start, agent, entry);
-      this.#setMeta(`signature:${board.config.id}`, signature);
+      this.setMeta(`signature:${board.config.id}`, signature);
     });
   }
 
   /** Each agent's entry (or one agent's) for a period of the board, folded from the events that count in it. */
   #foldPeriod(board: LiveBoard, period: Period = board.period, agent?: string): Map<string, ScoreEntry> {
     const byAgent = new Map<string, (EventRow & { occurredAt: number })[]>();
-    const events = this.#sql.exec<EventRow>(
+    const events = this.sql.exec<EventRow>(
       "SELECT * FROM events WHERE metric IN (SELECT value FROM json_each(?)) AND counts_at >= ? AND counts_at < ? AND (? IS NULL OR agent = ?) ORDER BY seq",
       JSON.stringify(board.metricKeys),
       period.start,
@@ -563,8 +583,7 @@ export class TeamBoard extends DurableObject<Env> {
   // Storage
 
   #migrate(): void {
-    this.#sql.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    this.sql.exec(`
       CREATE TABLE IF NOT EXISTS events (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         id TEXT NOT NULL UNIQUE,
@@ -589,10 +608,10 @@ export class TeamBoard extends DurableObject<Env> {
       part: "TEXT NOT NULL DEFAULT 'numerator'",
       counts_at: "INTEGER",
     });
-    this.#sql.exec("UPDATE events SET counts_at = occurred_at WHERE counts_at IS NULL");
-    this.#sql.exec("DROP INDEX IF EXISTS events_metric_time");
-    this.#sql.exec("DROP INDEX IF EXISTS events_agent_metric");
-    this.#sql.exec("CREATE INDEX IF NOT EXISTS events_metric_counts_at ON events (metric, counts_at)");
+    this.sql.exec("UPDATE events SET counts_at = occurred_at WHERE counts_at IS NULL");
+    this.sql.exec("DROP INDEX IF EXISTS events_metric_time");
+    this.sql.exec("DROP INDEX IF EXISTS events_agent_metric");
+    this.sql.exec("CREATE INDEX IF NOT EXISTS events_metric_counts_at ON events (metric, counts_at)");
     // No (agent, metric) index: corrections are rare and fold from the metric's period range, while
     // a third index on every insert cost about a third of ingest throughput.
     // `parts`: a scorecard's aggregate per component metric (JSON); null on other boards.
@@ -600,28 +619,20 @@ export class TeamBoard extends DurableObject<Env> {
   }
 
   #addColumns(table: string, columns: Record<string, string>): void {
-    const existing = new Set(this.#sql.exec<{ name: string }>("SELECT name FROM pragma_table_info(?)", table).toArray().map((c) => c.name));
+    const existing = new Set(this.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info(?)", table).toArray().map((c) => c.name));
     for (const [name, definition] of Object.entries(columns)) {
-      if (!existing.has(name)) this.#sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${definition}`);
+      if (!existing.has(name)) this.sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${definition}`);
     }
   }
 
-  #meta(key: string): string | null {
-    return this.#sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
-  }
-
-  #setMeta(key: string, value: string): void {
-    this.#sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
-  }
-
   #writeScore(boardId: string, periodStart: number, agent: string, { aggregate: a, parts, reachedSeq }: ScoreEntry): void {
-    this.#sql.exec(
+    this.sql.exec(
       `INSERT INTO scores (board, period_start, agent, sum, count, min, max, last, last_at, den, adjust, parts, reached_seq)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (board, period_start, agent) DO UPDATE SET sum = excluded.sum, count = excluded.count, min = excluded.min,
          max = excluded.max, last = excluded.last, last_at = excluded.last_at, den = excluded.den, adjust = excluded.adjust,
          parts = excluded.parts, reached_seq = excluded.reached_seq`,
-      boardId, periodStart, agent, a.sum, a.count, a.min, a.max, a.last, a.lastAt, a.den, a.adjust, parts ? encodeParts(parts) : null, reachedSeq,
+      boardId, periodStart, agent, a.sum, a.count, a.min, a.max, a.last, a.lastAt, a.den, a.adjust, parts ? partsToJson(parts) : null, reachedSeq,
     );
   }
 
@@ -632,36 +643,18 @@ export class TeamBoard extends DurableObject<Env> {
   #readScores(boardId: string, periodStart: number, agent?: string): [string, ScoreEntry][] {
     type ScoreRow = { agent: string; sum: number; count: number; min: number; max: number; last: number; last_at: number; den: number; adjust: number; parts: string | null; reached_seq: number };
     const rows = agent
-      ? this.#sql.exec<ScoreRow>("SELECT * FROM scores WHERE board = ? AND period_start = ? AND agent = ?", boardId, periodStart, agent)
-      : this.#sql.exec<ScoreRow>("SELECT * FROM scores WHERE board = ? AND period_start = ?", boardId, periodStart);
+      ? this.sql.exec<ScoreRow>("SELECT * FROM scores WHERE board = ? AND period_start = ? AND agent = ?", boardId, periodStart, agent)
+      : this.sql.exec<ScoreRow>("SELECT * FROM scores WHERE board = ? AND period_start = ?", boardId, periodStart);
     return rows
       .toArray()
       .map((r) => [
         r.agent,
         {
           aggregate: { sum: r.sum, count: r.count, min: r.min, max: r.max, last: r.last, lastAt: r.last_at, den: r.den, adjust: r.adjust },
-          ...(r.parts === null ? {} : { parts: decodeParts(r.parts) }),
+          ...(r.parts === null ? {} : { parts: partsFromJson(r.parts) }),
           reachedSeq: r.reached_seq,
         },
       ]);
   }
 }
 
-const SCORECARD_FORMULA =
-  "score = Σ attainment × weight ÷ Σ weights; attainment = 100 × value ÷ target (higher is better) or 100 × target ÷ value (lower is better), between 0 and the cap; a component without a value attains 0";
-
-/** JSON has no infinities: an aggregate's empty extremes are stored as null. */
-function encodeParts(parts: ReadonlyMap<string, Aggregate>): string {
-  const finite = (n: number) => (Number.isFinite(n) ? n : null);
-  return JSON.stringify(Object.fromEntries([...parts].map(([k, a]) => [k, [a.sum, a.count, finite(a.min), finite(a.max), a.last, finite(a.lastAt), a.den, a.adjust]])));
-}
-
-function decodeParts(text: string): Map<string, Aggregate> {
-  const raw = JSON.parse(text) as Record<string, [number, number, number | null, number | null, number, number | null, number, number]>;
-  return new Map(
-    Object.entries(raw).map(([k, [sum, count, min, max, last, lastAt, den, adjust]]) => [
-      k,
-      { sum, count, min: min ?? Infinity, max: max ?? -Infinity, last, lastAt: lastAt ?? -Infinity, den, adjust },
-    ]),
-  );
-}

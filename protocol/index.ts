@@ -220,10 +220,29 @@ export const AuditEntry = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
+/**
+ * Where a board's agents come from: one team (`team`), every team of a department (`department`),
+ * or the whole org (`org`). Department and org boards are roll-ups, kept live from the teams'.
+ */
+export const BoardScope = z.enum(["team", "department", "org"]);
+/** What a board ranks: agents, or (roll-ups) teams or departments by their agents' scores. */
+export const BoardRanks = z.enum(["agents", "teams", "departments"]);
+/** A team's (department's) score from its agents' scores: their `total`, or their `average`. */
+export const TeamScore = z.enum(["total", "average"]);
+export type BoardScope = z.infer<typeof BoardScope>;
+export type BoardRanks = z.infer<typeof BoardRanks>;
+export type TeamScore = z.infer<typeof TeamScore>;
+
 export const BoardCreate = z.strictObject({
   id: Id.optional(),
   name: Name.optional(),
-  teamId: Id,
+  scope: BoardScope.default("team"),
+  /** The team of a `team` board; the department of a `department` board. */
+  teamId: Id.optional(),
+  departmentId: Id.optional(),
+  ranks: BoardRanks.default("agents"),
+  /** For boards that rank teams or departments (default `average`; `total` only for sum and count metrics). */
+  teamScore: TeamScore.optional(),
   metric: MetricKey,
   period: PeriodKind,
   /** When a shift-day starts, local time (6: a day that runs 06:00–06:00 for night shifts). */
@@ -248,6 +267,21 @@ export const BoardPatch = z
 
 export const MAX_CONTEST_DAYS = 92;
 
+/** What a board's scope fields must satisfy; [] when fine. */
+export function scopeProblems(b: { scope: BoardScope; teamId?: string; departmentId?: string; ranks: BoardRanks; teamScore?: TeamScore }): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  const need = (field: "teamId" | "departmentId", wanted: boolean) => {
+    if (wanted && !b[field]) problems.push({ path: `/${field}`, message: `required for scope '${b.scope}'` });
+    if (!wanted && b[field]) problems.push({ path: `/${field}`, message: `not for scope '${b.scope}'` });
+  };
+  need("teamId", b.scope === "team");
+  need("departmentId", b.scope === "department");
+  const allowed: Record<BoardScope, BoardRanks[]> = { team: ["agents"], department: ["agents", "teams"], org: ["agents", "teams", "departments"] };
+  if (!allowed[b.scope].includes(b.ranks)) problems.push({ path: "/ranks", message: `a ${b.scope} board ranks ${allowed[b.scope].join(" or ")}` });
+  if (b.teamScore && b.ranks === "agents") problems.push({ path: "/teamScore", message: "only for boards that rank teams or departments" });
+  return problems;
+}
+
 /** What a board's period settings must satisfy once a create or a patch is applied; [] when fine. */
 export function contestProblems(b: { period: PeriodKind; startsAt?: string | null; endsAt?: string | null }): { path: string; message: string }[] {
   if (b.period !== "contest") {
@@ -266,7 +300,13 @@ export function contestProblems(b: { period: PeriodKind; startsAt?: string | nul
 export const Board = z.object({
   id: z.string(),
   name: z.string(),
-  teamId: z.string(),
+  scope: BoardScope,
+  /** The team of a `team` board, else null. */
+  teamId: z.string().nullable(),
+  /** The department of a `department` board, else null. */
+  departmentId: z.string().nullable(),
+  ranks: BoardRanks,
+  teamScore: TeamScore.nullable(),
   metric: z.string(),
   period: PeriodKind,
   dayStartHour: z.number().int(),
@@ -498,7 +538,12 @@ export type PeriodWindow = z.infer<typeof PeriodWindow>;
 export const BoardHeader = z.object({
   id: z.string(),
   name: z.string(),
+  /** Whose board it is: the team's, or a roll-up's department or org. */
   team: z.object({ id: z.string(), name: z.string() }),
+  /** Absent on team boards (team, agents). On boards that rank teams or departments, a row's `agent` names the team or department. */
+  scope: BoardScope.optional(),
+  ranks: BoardRanks.optional(),
+  teamScore: TeamScore.optional(),
   metric: z.object({ key: z.string(), label: z.string(), unit: z.string(), direction: Direction, minVolume: z.number().int().nonnegative() }),
   /** The org's IANA time zone, in which the period runs. */
   timeZone: z.string(),

@@ -121,7 +121,14 @@ export const boards = sqliteTable(
     orgId: text("org_id").notNull().references(() => orgs.id),
     id: text("id").notNull(),
     name: text("name").notNull(),
+    /** `team`, or a roll-up over a department's teams or the whole org. */
+    scope: text("scope", { enum: ["team", "department", "org"] }).notNull().default("team"),
+    /** The board's team; "" for roll-ups. */
     teamId: text("team_id").notNull(),
+    /** A department roll-up's department. */
+    departmentId: text("department_id"),
+    ranks: text("ranks", { enum: ["agents", "teams", "departments"] }).notNull().default("agents"),
+    teamScore: text("team_score", { enum: ["total", "average"] }),
     metricKey: text("metric_key").notNull(),
     period: text("period", { enum: ["day", "week", "month", "quarter", "contest"] }).notNull(),
     dayStartHour: integer("day_start_hour").notNull().default(0),

@@ -20,7 +20,7 @@ import { agentExternalIds, agents, boards, departments, teams } from "../db/sche
 import { deactivateInOrg, findInOrg, inOrg } from "../db/org-rows.ts";
 import { forgetDirectory } from "../directory-cache.ts";
 import { notFound, ProblemError, readJson } from "../problem.ts";
-import { refreshTeams } from "../team-boards.ts";
+import { leaveDepartment, refreshDepartment, refreshTeams } from "../board-hosts.ts";
 
 export const directory = new Hono<AppEnv>();
 // Scoped to this router's own paths, so that an unknown /v1 path is a 404 rather than a 401/403.
@@ -82,12 +82,17 @@ directory.get("/departments/:id", async (c) => {
 
 directory.patch("/departments/:id", async (c) => {
   const body = await readJson(c, DepartmentPatch);
-  const [row] = await drizzle(c.env.DB)
+  const orgId = c.var.caller.orgId;
+  const db = drizzle(c.env.DB);
+  const [row] = await db
     .update(departments)
     .set({ ...body, updatedAt: Date.now() })
-    .where(inOrg(departments, c.var.caller.orgId, c.req.param("id")))
+    .where(inOrg(departments, orgId, c.req.param("id")))
     .returning();
   if (!row) throw notFound("department", c.req.param("id"));
+  // Roll-ups show the department's name: its teams report it, and its own object serves it.
+  const members = await db.select({ id: teams.id }).from(teams).where(and(eq(teams.orgId, orgId), eq(teams.departmentId, row.id)));
+  await refreshDepartment(c.env, orgId, row.id, members.map((t) => t.id));
   return c.json(departmentJson(row));
 });
 
@@ -141,12 +146,16 @@ directory.patch("/teams/:id", async (c) => {
   const db = drizzle(c.env.DB);
   const orgId = c.var.caller.orgId;
   if (body.departmentId) await requireActive(db, departments, orgId, body.departmentId, "/departmentId", "department");
+  const before = await findInOrg(db, teams, "team", orgId, c.req.param("id"));
   const [row] = await db
     .update(teams)
     .set({ ...body, updatedAt: Date.now() })
     .where(inOrg(teams, orgId, c.req.param("id")))
     .returning();
   if (!row) throw notFound("team", c.req.param("id"));
+  // A team that changes department leaves its old department's roll-ups from the current periods on.
+  if (row.departmentId !== before.departmentId) await leaveDepartment(c.env, orgId, before.departmentId, row.id);
+  await refreshTeams(c.env, orgId, [row.id]);
   return c.json(teamJson(row));
 });
 

@@ -5,7 +5,7 @@ import type { IngestEvent, RefusedEvent } from "../../durable-objects/team-board
 import { type AppEnv, requireScope } from "../auth.ts";
 import { activeMetrics, resolveAgents } from "../directory-cache.ts";
 import { ProblemError, readJson } from "../problem.ts";
-import { teamBoard } from "../team-boards.ts";
+import { teamBoard } from "../board-hosts.ts";
 
 export const events = new Hono<AppEnv>();
 

@@ -10,7 +10,7 @@ import { type AppEnv, requireScope } from "../auth.ts";
 import { boards, metrics } from "../db/schema.ts";
 import { forgetDirectory } from "../directory-cache.ts";
 import { notFound, ProblemError, readJson } from "../problem.ts";
-import { refreshTeams } from "../team-boards.ts";
+import { refreshBoardsOf } from "../board-hosts.ts";
 
 export const metricRoutes = new Hono<AppEnv>();
 metricRoutes.use("/metrics/*", requireScope("admin"));
@@ -55,14 +55,13 @@ async function scorecardsUsing(db: Db, orgId: string, key: string): Promise<Metr
   return cards.filter((m) => m.components?.some((c) => c.metric === key));
 }
 
-/** Teams with a board on the metric, or on a scorecard that blends it: their boards must reload it. */
-async function teamsCounting(db: Db, orgId: string, key: string): Promise<string[]> {
+/** Boards on the metric, or on a scorecard that blends it: their objects must reload it. */
+async function boardsCounting(db: Db, orgId: string, key: string) {
   const keys = [key, ...(await scorecardsUsing(db, orgId, key)).map((m) => m.key)];
-  const rows = await db
-    .selectDistinct({ teamId: boards.teamId })
+  return db
+    .selectDistinct({ scope: boards.scope, teamId: boards.teamId, departmentId: boards.departmentId })
     .from(boards)
     .where(and(eq(boards.orgId, orgId), inArray(boards.metricKey, keys)));
-  return rows.map((r) => r.teamId);
 }
 
 metricRoutes.get("/metrics", async (c) => {
@@ -122,7 +121,7 @@ metricRoutes.patch("/metrics/:key", async (c) => {
     .returning();
   if (!row) throw notFound("metric", current.key);
   forgetDirectory(orgId);
-  await refreshTeams(c.env, orgId, await teamsCounting(db, orgId, row.key));
+  await refreshBoardsOf(c.env, orgId, await boardsCounting(db, orgId, row.key));
   return c.json(metricJson(row));
 });
 
@@ -144,6 +143,6 @@ metricRoutes.delete("/metrics/:key", async (c) => {
     .returning();
   if (!row) throw notFound("metric", key);
   forgetDirectory(orgId);
-  await refreshTeams(c.env, orgId, await teamsCounting(db, orgId, row.key));
+  await refreshBoardsOf(c.env, orgId, await boardsCounting(db, orgId, row.key));
   return c.json(metricJson(row));
 });
