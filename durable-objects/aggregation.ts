@@ -46,6 +46,36 @@ export function addAdjustment(aggregate: Aggregate, delta: number): Aggregate {
 }
 
 /**
+ * Two aggregates as one: the same agent's work counted in two places (two teams, before and after
+ * a move). Every aggregation of the result equals the aggregation of all the samples together.
+ */
+export function mergeAggregates(a: Aggregate, b: Aggregate): Aggregate {
+  const bLater = b.lastAt > a.lastAt;
+  return {
+    sum: a.sum + b.sum,
+    count: a.count + b.count,
+    min: Math.min(a.min, b.min),
+    max: Math.max(a.max, b.max),
+    last: bLater ? b.last : a.last,
+    lastAt: bLater ? b.lastAt : a.lastAt,
+    den: a.den + b.den,
+    adjust: a.adjust + b.adjust,
+  };
+}
+
+/** JSON has no infinities: an empty aggregate's extremes travel as null. */
+export type AggregateJson = [number, number, number | null, number | null, number, number | null, number, number];
+
+export function aggregateToJson(a: Aggregate): AggregateJson {
+  const finite = (n: number) => (Number.isFinite(n) ? n : null);
+  return [a.sum, a.count, finite(a.min), finite(a.max), a.last, finite(a.lastAt), a.den, a.adjust];
+}
+
+export function aggregateFromJson([sum, count, min, max, last, lastAt, den, adjust]: AggregateJson): Aggregate {
+  return { sum, count, min: min ?? Infinity, max: max ?? -Infinity, last, lastAt: lastAt ?? -Infinity, den, adjust };
+}
+
+/**
  * The agent's score, or null when there is nothing to rank: no samples at all, or none that the
  * aggregation can use (an average of nothing, a ratio with no denominator). A `ratio` is a
  * percentage: 100 × numerator ÷ denominator.
@@ -78,6 +108,8 @@ function baseScore(a: Aggregate, aggregation: Aggregation): number | null {
 export interface FoldableEvent {
   seq: number;
   id: string;
+  /** Which metric (a scorecard folds several); absent when folding one metric. */
+  metric?: string;
   kind: EventKind;
   value: number;
   ref: string | null;
@@ -89,47 +121,67 @@ export interface FoldableEvent {
  * The aggregate of one agent's events in one period, in ingest order, with corrections applied:
  * `set` replaces the value of the sample or adjustment it names, `void` retracts it. Also returns
  * the seq of the event after which the score last changed (ties go to who reached a score first).
- * Corrections are rare, so they re-aggregate the samples; everything else is incremental.
  */
 export function foldEvents(events: Iterable<FoldableEvent>, aggregation: Aggregation): { aggregate: Aggregate; reachedSeq: number } {
-  const samples = new Map<string, FoldableEvent>();
-  const adjustments = new Map<string, number>();
-  let aggregate = emptyAggregate();
-  let score: number | null = null;
+  const { parts, reachedSeq } = foldParts(events, (parts) => scoreOf(parts.get("") ?? emptyAggregate(), aggregation), () => "");
+  return { aggregate: parts.get("") ?? emptyAggregate(), reachedSeq };
+}
+
+/**
+ * The fold of events of several metrics at once (a scorecard's components): one aggregate per
+ * metric, and the seq after which `score` of them all last changed. Corrections are rare, so they
+ * re-aggregate the samples of the metric they correct; everything else is incremental.
+ */
+export function foldParts(
+  events: Iterable<FoldableEvent>,
+  score: (parts: ReadonlyMap<string, Aggregate>) => number | null,
+  keyOf: (event: FoldableEvent) => string = (e) => e.metric ?? "",
+): { parts: Map<string, Aggregate>; reachedSeq: number } {
+  const samples = new Map<string, Map<string, FoldableEvent>>();
+  const adjustments = new Map<string, Map<string, number>>();
+  const parts = new Map<string, Aggregate>();
+  let current: number | null = null;
   let reachedSeq = 0;
   for (const e of events) {
+    const key = keyOf(e);
+    let ofKey = samples.get(key);
+    if (!ofKey) samples.set(key, (ofKey = new Map()));
+    let adjustOfKey = adjustments.get(key);
+    if (!adjustOfKey) adjustments.set(key, (adjustOfKey = new Map()));
+    const before = parts.get(key) ?? emptyAggregate();
     switch (e.kind) {
       case "add":
-        samples.set(e.id, e);
-        aggregate = addSample(aggregate, e.value, e.occurredAt, e.part);
+        ofKey.set(e.id, e);
+        parts.set(key, addSample(before, e.value, e.occurredAt, e.part));
         break;
       case "adjust":
-        adjustments.set(e.id, e.value);
-        aggregate = addAdjustment(aggregate, e.value);
+        adjustOfKey.set(e.id, e.value);
+        parts.set(key, addAdjustment(before, e.value));
         break;
       case "set":
       case "void": {
         const ref = e.ref ?? "";
-        const sample = samples.get(ref);
+        const sample = ofKey.get(ref);
         if (e.kind === "void") {
-          samples.delete(ref);
-          adjustments.delete(ref);
+          ofKey.delete(ref);
+          adjustOfKey.delete(ref);
         } else if (sample) {
-          samples.set(ref, { ...sample, value: e.value });
-        } else if (adjustments.has(ref)) {
-          adjustments.set(ref, e.value);
+          ofKey.set(ref, { ...sample, value: e.value });
+        } else if (adjustOfKey.has(ref)) {
+          adjustOfKey.set(ref, e.value);
         }
-        aggregate = emptyAggregate();
-        for (const s of samples.values()) aggregate = addSample(aggregate, s.value, s.occurredAt, s.part);
-        for (const delta of adjustments.values()) aggregate = addAdjustment(aggregate, delta);
+        let aggregate = emptyAggregate();
+        for (const s of ofKey.values()) aggregate = addSample(aggregate, s.value, s.occurredAt, s.part);
+        for (const delta of adjustOfKey.values()) aggregate = addAdjustment(aggregate, delta);
+        parts.set(key, aggregate);
         break;
       }
     }
-    const next = scoreOf(aggregate, aggregation);
-    if (next !== score) {
-      score = next;
+    const next = score(parts);
+    if (next !== current) {
+      current = next;
       reachedSeq = e.seq;
     }
   }
-  return { aggregate, reachedSeq };
+  return { parts, reachedSeq };
 }

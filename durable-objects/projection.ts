@@ -31,6 +31,8 @@ export interface ProjectableBoard {
   movement?: ReadonlyMap<string, number>;
   previousRanks?: ReadonlyMap<string, number>;
   nameOf(agentId: string): string;
+  /** What a row is, for anonymous labels ("Team #2"); "Agent" when absent. */
+  memberNoun?: string;
   /** The agent asked not to be named to colleagues and wallboards. */
   isOptedOut(agentId: string): boolean;
 }
@@ -112,7 +114,7 @@ function rowFor(board: ProjectableBoard, s: Standing, me: string | null): Row {
     rank: s.rank,
     place: s.place,
     agent: named ? { id: s.member, name: board.nameOf(s.member) } : null,
-    label: named ? board.nameOf(s.member) : anonymousLabel(s.place),
+    label: named ? board.nameOf(s.member) : anonymousLabel(s.place, board.memberNoun),
   };
   if (isMe || board.visibility.showScores) row.score = roundScore(s.score);
   // Movement and last period's rank tell where an agent stood: only the agent's own, or on a board
@@ -146,8 +148,8 @@ function visibleStandings(ranking: RankedBoard, { mode, n, k }: Visibility, me: 
 }
 
 /** Anonymous rows are named by place, so a label says nothing about who holds it. */
-export function anonymousLabel(place: number): string {
-  return `Agent #${place}`;
+export function anonymousLabel(place: number, noun = "Agent"): string {
+  return `${noun} #${place}`;
 }
 
 /** Averages are shown to 4 decimals; a frame never carries float noise like 4.199999999. */

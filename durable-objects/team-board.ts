@@ -7,24 +7,16 @@
  * archived watermark. The watermark advances only after D1 committed the rows, so no event is
  * written twice on the hot path (once to `events`, once to an outbox table) and none is lost.
  */
-import { DurableObject } from "cloudflare:workers";
-import {
-  ClientFrame,
-  type ErrorFrame,
-  type IngestResult,
-  PING_TEXT,
-  PONG_TEXT,
-  type PeriodFrame,
-  type PeriodWindow,
-  type SettingsFrame,
-  type SnapshotFrame,
-  type UpdateFrame,
-} from "../protocol/index.ts";
-import { type EventKind, foldEvents, type Part } from "./aggregation.ts";
-import { type BoardConfig, LiveBoard, type Member, type ScoreEntry } from "./live-board.ts";
+import type { IngestResult, ScoreExplanation, SnapshotFrame } from "../protocol/index.ts";
+import { type EventKind, emptyAggregate, foldEvents, foldParts, type Part } from "./aggregation.ts";
+import { type BoardConfig, LiveBoard, type Member, partsFromJson, partsToJson, type ScoreEntry } from "./live-board.ts";
 import type { Period } from "./periods.ts";
-import { serialiseFrame } from "./frames.ts";
-import { type BoardView, diffRows, projectViewFor, type Viewer, viewKeyOf } from "./projection.ts";
+import { BoardObject } from "./board-object.ts";
+import { ClosureLog } from "./closures.ts";
+import { Fanout, periodWindow, type SocketRequest } from "./fanout.ts";
+import { rollupStub } from "./rollup-board.ts";
+import { type EntryKey, entryKey, type RollupEntry, RollupOutbox } from "./rollup-outbox.ts";
+import type { Viewer } from "./projection.ts";
 import { LONGEST_PERIOD_MS, loadTeamConfig, type TeamConfig, type TeamScope } from "./team-config.ts";
 
 export interface IngestEvent {
@@ -54,91 +46,56 @@ export type IngestOutcome = IngestResult | { refused: RefusedEvent[] };
 type EventRow = { seq: number; id: string; agent: string; metric: string; kind: EventKind; value: number; ref: string | null; part: Part; occurred_at: number; counts_at: number };
 
 /** What the Worker tells the object about a socket it has authenticated. */
-export interface ConnectRequest extends TeamScope {
-  boardId: string;
-  viewer: Viewer;
-  /** The viewer token that opened the socket, so that revoking the token closes it. */
-  tokenId?: string;
-}
+export interface ConnectRequest extends TeamScope, SocketRequest {}
 
-/** `group`: which slice of its view the socket is in. */
-type SocketAttachment = { boardId: string; viewer: Viewer; group: number; tokenId?: string };
-
-/** Sockets that see the same thing share a view: projected and serialised once per tick. */
-interface View {
-  viewer: Viewer;
-  sockets: Set<WebSocket>;
-  seq: number;
-  /** What every socket of this view was last sent; null until first projected. */
-  last: BoardView | null;
-  /** After hibernation the sequence restarts, so the next frame must be a snapshot. */
-  needsSnapshot: boolean;
-  /** The board version this view last caught up with, and when (ms). */
-  sentVersion: number;
-  sentAt: number;
-}
-
-/** A socket gets at most one frame per this many ms: changes within it are coalesced. */
-const TICK_MIN_MS = 100;
-const TICK_MAX_MS = 1000;
-/**
- * Fan-out is paced. A view's sockets are split into slices of FANOUT_GROUP, each slice with its own
- * seq and last-sent rows; a tick sends to about FANOUT_GROUP sockets (the slices that waited
- * longest, each with the newest state), then yields FANOUT_MS_PER_SOCKET per socket sent. Ingest
- * and the runtime's socket writes interleave with fan-out instead of queueing behind all of it,
- * and an event reaches the last viewer within about one rotation (sockets x per-socket cost).
- */
-const FANOUT_GROUP = 250;
-const FANOUT_MS_PER_SOCKET = 0.03;
 const DRAIN_DELAY_MS = 500;
+const ROLLUP_RETRY_MS = 2_000;
 const DRAIN_BATCH_ROWS = 2000;
-const DRAIN_MAX_BACKOFF_MS = 5 * 60_000;
 const CONFIG_MAX_AGE_MS = 10 * 60_000;
 const PRUNE_INTERVAL_MS = 3_600_000;
 const CONFIG_RELOAD_MIN_INTERVAL_MS = 5_000;
-const CLIENT_MESSAGES_PER_WINDOW = 20;
-const CLIENT_WINDOW_MS = 10_000;
-const MAX_CLIENT_MESSAGE_BYTES = 1024;
-
-export class TeamBoard extends DurableObject<Env> {
-  #sql: SqlStorage;
+export class TeamBoard extends BoardObject {
   #config: TeamConfig | null = null;
   /** The configuration's agents, with when each is in the team. */
   #members = new Map<string, Member>();
   #configTriedAt = 0;
   #boards = new Map<string, LiveBoard>();
   #boardsByMetric = new Map<string, LiveBoard[]>();
-  #views = new Map<string, Map<string, View>>();
-  #dirty = new Set<string>();
-  #versions = new Map<string, number>();
-  #publishedVersions = new Map<string, number>();
-  #ticking = false;
-  #tickTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Roll-up boards this team feeds (its department's, the org's): scored here, ranked by the roll-up objects. */
+  #feeders = new Map<string, LiveBoard>();
+  #rollupOutbox: RollupOutbox;
+  protected readonly fanout: Fanout;
+  #closures!: ClosureLog;
   #alarmAt: number | null = null;
   /** Events with a higher seq are not yet in D1 history. */
   #archivedSeq = 0;
   #lastSeq = 0;
-  #clientBudget = new WeakMap<WebSocket, { windowStart: number; count: number }>();
-  /** Contest windows (board|start|end) this object has already recorded in history. */
-  #closedContests = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#sql = ctx.storage.sql;
-    // Answered by the runtime without waking the object.
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
+    this.fanout = new Fanout(ctx, {
+      board: (id) => this.#boards.get(id),
+      owner: () => ({ id: this.#config?.teamId ?? "", name: this.#config?.teamName ?? "" }),
+      rollPeriods: (now) => this.#rollPeriods(now),
+    });
+    this.#rollupOutbox = new RollupOutbox(
+      (boardId, periodStart, keys) => this.#feederEntries(boardId, periodStart, keys),
+      async (delta) => {
+        const config = this.#config;
+        if (!config?.departmentId) throw new Error("the team's department is not known yet");
+        const node = { kind: "department" as const, departmentId: config.departmentId };
+        await rollupStub(this.env, config.orgId, node).apply({ orgId: config.orgId, node }, delta);
+      },
+    );
     ctx.blockConcurrencyWhile(async () => {
       this.#migrate();
-      const stored = this.#meta("config");
+      this.#closures = new ClosureLog(this.sql);
+      const stored = this.meta("config");
       if (stored) this.#applyConfig(JSON.parse(stored) as TeamConfig, { persist: false });
-      this.#archivedSeq = Number(this.#meta("archived_seq") ?? 0);
-      this.#lastSeq = this.#sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM events").one().seq ?? 0;
+      this.#archivedSeq = Number(this.meta("archived_seq") ?? 0);
+      this.#lastSeq = this.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM events").one().seq ?? 0;
       this.#alarmAt = await ctx.storage.getAlarm();
-      // Sockets survive hibernation; their views and sequence numbers do not.
-      for (const ws of ctx.getWebSockets()) {
-        const attachment = ws.deserializeAttachment() as SocketAttachment | null;
-        if (attachment) this.#join(ws, attachment, true);
-      }
+      this.fanout.restore();
     });
   }
 
@@ -185,7 +142,7 @@ export class TeamBoard extends DurableObject<Env> {
       // One statement for the whole batch (a statement costs far more than a row): the events travel
       // as one JSON parameter, in order, so seq still follows the batch; RETURNING names the new ones.
       const fresh = new Map<string, number>();
-      const rows = this.#sql.exec<{ seq: number; id: string }>(
+      const rows = this.sql.exec<{ seq: number; id: string }>(
         `INSERT INTO events (id, agent, metric, kind, value, ref, part, occurred_at, counts_at, received_at)
          SELECT e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, e.value ->> 5, e.value ->> 6,
                 e.value ->> 7, e.value ->> 8, ?
@@ -223,7 +180,7 @@ export class TeamBoard extends DurableObject<Env> {
           const previous =
             touched.get(key)?.entry ??
             (periodStart === board.period.start ? board.entries.get(event.agent) : this.#readScore(board.config.id, periodStart, event.agent));
-          const entry = board.withEvent(previous, { kind: event.kind, value: event.value, part: event.part, occurredAt: event.occurredAt }, seq);
+          const entry = board.withEvent(previous, { metric: event.metric, kind: event.kind, value: event.value, part: event.part, occurredAt: event.occurredAt }, seq);
           touched.set(key, { board, periodStart, agent: event.agent, entry });
         }
         if (tooLate) late++;
@@ -238,15 +195,20 @@ export class TeamBoard extends DurableObject<Env> {
     // Memory follows storage only once the transaction has committed.
     const earlier = new Map<string, { board: LiveBoard; periodStart: number }>();
     for (const { board, periodStart, agent, entry } of touched.values()) {
+      if (this.#feeders.get(board.config.id) === board) {
+        if (periodStart === board.period.start) board.put(agent, entry);
+        this.#rollupOutbox.mark(board.config.id, periodStart, entryKey(this.#config!.teamId, agent));
+        continue;
+      }
       // A closed period changed: an earlier one, or the window of a contest that ended.
       if (periodStart !== board.period.start || board.period.end <= now) earlier.set(`${board.config.id}\u0000${periodStart}`, { board, periodStart });
       if (periodStart !== board.period.start) continue;
       board.put(agent, entry);
-      this.#markDirty(board.config.id);
+      this.fanout.markDirty(board.config.id);
     }
     for (const { board, periodStart } of earlier.values()) this.#restandClosedPeriod(board, periodStart);
     if (accepted > 0) this.#scheduleAlarm();
-    this.#scheduleTick();
+    this.fanout.scheduleTick();
     return { accepted, duplicates, late };
   }
 
@@ -278,7 +240,7 @@ export class TeamBoard extends DurableObject<Env> {
     const unique = [...new Set(ids)];
     const known = new Map<string, { agent: string; metric: string; kind: EventKind; countsAt: number; index: number }>();
     for (let i = 0; i < unique.length; i += 500) {
-      const rows = this.#sql.exec<{ id: string; agent: string; metric: string; kind: EventKind; counts_at: number }>(
+      const rows = this.sql.exec<{ id: string; agent: string; metric: string; kind: EventKind; counts_at: number }>(
         "SELECT id, agent, metric, kind, counts_at FROM events WHERE id IN (SELECT value FROM json_each(?))",
         JSON.stringify(unique.slice(i, i + 500)),
       );
@@ -289,16 +251,23 @@ export class TeamBoard extends DurableObject<Env> {
 
   /** One agent's score in one period of a board, folded from every event that counts in it. */
   #foldScore(board: LiveBoard, periodStart: number, agent: string): ScoreEntry {
-    return this.#foldPeriod(board, board.periodAt(periodStart), agent).get(agent) ?? foldEvents([], board.config.metric.aggregation);
+    return this.#foldPeriod(board, board.periodAt(periodStart), agent).get(agent) ?? { aggregate: emptyAggregate(), reachedSeq: 0, ...(board.config.metric.scorecard ? { parts: new Map() } : {}) };
   }
 
   /** The board as this viewer may see it right now (REST). */
   async snapshot(scope: TeamScope, boardId: string, viewer: Viewer): Promise<SnapshotFrame | null> {
     const board = await this.#findBoard(scope, boardId);
     if (!board) return null;
+    return this.fanout.snapshotFor(board, viewer);
+  }
+
+  /** Why the agent has their score on the board now; null when the board or the agent is unknown here. */
+  async explain(scope: TeamScope, boardId: string, agentId: string): Promise<ScoreExplanation | null> {
+    const board = await this.#findBoard(scope, boardId);
+    if (!board) return null;
     this.#rollPeriods(Date.now());
-    this.#publish(board);
-    return this.#snapshotFrame(board, projectViewFor(viewer, board), 0);
+    if (!(agentId in (this.#config?.agents ?? {})) && !board.entries.has(agentId)) return null;
+    return board.explain(agentId);
   }
 
   /** Directory or board configuration changed in D1. */
@@ -306,87 +275,9 @@ export class TeamBoard extends DurableObject<Env> {
     this.#applyConfig(await loadTeamConfig(this.env.DB, scope));
   }
 
-  /** The token was revoked: its sockets are told so and closed. */
-  async closeSocketsOf(tokenId: string): Promise<number> {
-    const sockets = this.ctx.getWebSockets(tokenTag(tokenId));
-    for (const ws of sockets) {
-      this.#send(ws, { type: "error", code: "token_revoked", message: "The viewer token was revoked." });
-      this.#leave(ws);
-      try {
-        ws.close(4401, "token revoked");
-      } catch {
-        // Already closed.
-      }
-    }
-    return sockets.length;
-  }
-
-  /** Upgrades an authenticated request to a live board socket. */
-  override async fetch(request: Request): Promise<Response> {
-    const connect = JSON.parse(request.headers.get("x-floorboard-connect") ?? "null") as ConnectRequest | null;
-    if (!connect || request.headers.get("upgrade") !== "websocket") return new Response("expected a board socket", { status: 400 });
-    const board = await this.#findBoard(connect, connect.boardId);
-    if (!board) return new Response("no such board", { status: 404 });
-    this.#rollPeriods(Date.now());
-    this.#publish(board);
-
-    const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, connect.tokenId ? [connect.boardId, tokenTag(connect.tokenId)] : [connect.boardId]);
-    const attachment: SocketAttachment = {
-      boardId: connect.boardId,
-      viewer: connect.viewer,
-      group: this.#pickGroup(connect.boardId, connect.viewer),
-      ...(connect.tokenId ? { tokenId: connect.tokenId } : {}),
-    };
-    server.serializeAttachment(attachment);
-    const view = this.#join(server, attachment, false);
-    this.#sendSnapshot(server, board, view);
-    return new Response(null, { status: 101, webSocket: client });
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // WebSocket lifecycle (hibernation API)
-
-  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    if (!this.#withinBudget(ws)) {
-      this.#send(ws, { type: "error", code: "rate_limited", message: "Too many messages; reconnect later." });
-      ws.close(1008, "too many messages");
-      this.#leave(ws);
-      return;
-    }
-    const text = typeof message === "string" ? message : "";
-    let parsed: unknown = null;
-    try {
-      if (text.length > 0 && text.length <= MAX_CLIENT_MESSAGE_BYTES) parsed = JSON.parse(text);
-    } catch {
-      parsed = null;
-    }
-    const frame = ClientFrame.safeParse(parsed);
-    if (!frame.success) {
-      this.#send(ws, { type: "error", code: "bad_frame", message: "Send {\"type\":\"resync\"} or {\"type\":\"ping\"}." });
-      return;
-    }
-    if (frame.data.type === "ping") {
-      ws.send(PONG_TEXT);
-      return;
-    }
-    const attachment = ws.deserializeAttachment() as SocketAttachment;
-    const board = this.#boards.get(attachment.boardId);
-    const view = this.#views.get(attachment.boardId)?.get(groupKeyOf(attachment));
-    if (board && view) this.#sendSnapshot(ws, board, view);
-  }
-
-  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.#leave(ws);
-    try {
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-    } catch {
-      // Already closed.
-    }
-  }
-
-  override async webSocketError(ws: WebSocket): Promise<void> {
-    this.#leave(ws);
+  protected override socketBoard(request: SocketRequest): Promise<LiveBoard | undefined> {
+    const connect = request as ConnectRequest;
+    return this.#findBoard(connect, connect.boardId);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -396,6 +287,7 @@ export class TeamBoard extends DurableObject<Env> {
     this.#alarmAt = null;
     const now = Date.now();
     this.#rollPeriods(now);
+    await this.#rollupOutbox.flush();
     if (this.#outboxHasRows() && (await this.#drainOutbox())) await this.#drainClosures();
     this.#pruneArchived(now);
     this.#scheduleAlarm();
@@ -408,12 +300,12 @@ export class TeamBoard extends DurableObject<Env> {
    */
   #pruneArchived(now: number): void {
     // The scan reads every kept event, so it runs at most once per interval, not on every drain.
-    if (now - Number(this.#meta("pruned_at") ?? 0) < PRUNE_INTERVAL_MS) return;
-    this.#setMeta("pruned_at", String(now));
+    if (now - Number(this.meta("pruned_at") ?? 0) < PRUNE_INTERVAL_MS) return;
+    this.setMeta("pruned_at", String(now));
     const before = now - LONGEST_PERIOD_MS - (this.#config?.lateGraceHours ?? 72) * 3_600_000;
-    this.#sql.exec("DELETE FROM events WHERE seq <= ? AND counts_at < ?", this.#archivedSeq, before);
-    this.#sql.exec("DELETE FROM scores WHERE period_start < ?", before);
-    this.#sql.exec("DELETE FROM closed_periods WHERE archived_revision = revision AND period_end < ?", before);
+    this.sql.exec("DELETE FROM events WHERE seq <= ? AND counts_at < ?", this.#archivedSeq, before);
+    this.sql.exec("DELETE FROM scores WHERE period_start < ?", before);
+    this.#closures.prune(before);
   }
 
   /** Archives events to D1; true when the outbox is empty (or all of this round's rows went). */
@@ -421,7 +313,7 @@ export class TeamBoard extends DurableObject<Env> {
     const scope = this.#config;
     if (!scope) return false;
     for (let round = 0; round < 10; round++) {
-      const rows = this.#sql
+      const rows = this.sql
         .exec<EventRow & { received_at: number }>(
           "SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
           this.#archivedSeq,
@@ -446,87 +338,40 @@ export class TeamBoard extends DurableObject<Env> {
           )
           .run();
       } catch (error) {
-        this.#drainFailed(error);
+        this.drainFailed(error);
         return false;
       }
       // D1 committed: only now do the rows leave the outbox.
       this.#archivedSeq = rows.at(-1)!.seq;
-      this.#setMeta("archived_seq", String(this.#archivedSeq));
-      this.#drainSucceeded();
+      this.setMeta("archived_seq", String(this.#archivedSeq));
+      this.drainSucceeded();
     }
     return !this.#outboxHasRows();
   }
 
-  /**
-   * Writes closed periods' final standings to D1 (after the events they are made of), replacing an
-   * earlier revision. A closure leaves the outbox once D1 committed the revision it was sent at.
-   */
+  /** Writes closed periods' final standings to D1, after the events they are made of. */
   async #drainClosures(): Promise<void> {
     const scope = this.#config;
     if (!scope) return;
-    const pending = this.#sql
-      .exec<{ board: string; period_start: number; period_end: number; kind: string; metric: string; direction: string; standings: string; revision: number; closed_at: number }>(
-        "SELECT * FROM closed_periods WHERE revision > archived_revision ORDER BY period_start LIMIT 20",
-      )
-      .toArray();
-    for (const c of pending) {
-      const standings = JSON.parse(c.standings) as [string, number, number, number][];
-      try {
-        const key = [scope.orgId, c.board, c.period_start] as const;
-        const after = JSON.stringify(standings.map(([agent, rank, , score]) => [agent, rank, score]));
-        await this.env.DB.batch([
-          // A revision of a period already in history is audited: its standings before and after.
-          this.env.DB.prepare(
-            `INSERT INTO settings_audit (org_id, at, actor, target, before, after)
-             SELECT ?1, ?4, 'late events and corrections', 'history:' || ?2 || '@' || strftime('%Y-%m-%dT%H:%M:%fZ', ?3 / 1000.0, 'unixepoch'),
-                    (SELECT json_group_array(json_array(agent_id, rank, score))
-                       FROM (SELECT agent_id, rank, score FROM period_standings WHERE org_id = ?1 AND board_id = ?2 AND period_start = ?3 ORDER BY place)),
-                    ?5
-             WHERE EXISTS (SELECT 1 FROM period_closures WHERE org_id = ?1 AND board_id = ?2 AND period_start = ?3 AND revision < ?6)`,
-          ).bind(...key, Date.now(), after, c.revision),
-          this.env.DB.prepare(
-            `INSERT INTO period_closures (org_id, board_id, period_start, period_end, kind, team_id, metric_key, direction, ranked, revision, closed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT DO UPDATE SET period_end = excluded.period_end, ranked = excluded.ranked, revision = excluded.revision,
-               closed_at = excluded.closed_at
-             WHERE excluded.revision > period_closures.revision`,
-          ).bind(...key, c.period_end, c.kind, scope.teamId, c.metric, c.direction, standings.length, c.revision, c.closed_at),
-          this.env.DB.prepare("DELETE FROM period_standings WHERE org_id = ?1 AND board_id = ?2 AND period_start = ?3").bind(...key),
-          this.env.DB.prepare(
-            `INSERT INTO period_standings (org_id, board_id, period_start, agent_id, rank, place, score)
-             SELECT ?1, ?2, ?3, s.value ->> 0, s.value ->> 1, s.value ->> 2, s.value ->> 3 FROM json_each(?4) AS s WHERE true`,
-          ).bind(...key, c.standings),
-        ]);
-      } catch (error) {
-        this.#drainFailed(error);
-        return;
-      }
-      this.#sql.exec("UPDATE closed_periods SET archived_revision = ? WHERE board = ? AND period_start = ?", c.revision, c.board, c.period_start);
-      this.#drainSucceeded();
+    try {
+      await this.#closures.drain(this.env.DB, scope.orgId, scope.teamId);
+    } catch (error) {
+      this.drainFailed(error);
+      return;
     }
-  }
-
-  /** What was not archived stays; the next attempt backs off exponentially. */
-  #drainFailed(error: unknown): void {
-    const attempts = Number(this.#meta("drain_attempts") ?? 0) + 1;
-    this.#setMeta("drain_attempts", String(attempts));
-    this.#setMeta("drain_next_at", String(Date.now() + Math.min(DRAIN_MAX_BACKOFF_MS, 1000 * 2 ** attempts)));
-    console.error(`history drain failed (attempt ${attempts})`, error);
-  }
-
-  #drainSucceeded(): void {
-    this.#setMeta("drain_attempts", "0");
-    this.#setMeta("drain_next_at", "0");
+    this.drainSucceeded();
   }
 
   /** Events or closed periods not yet in D1. */
   #outboxHasRows(): boolean {
-    return this.#lastSeq > this.#archivedSeq || this.#sql.exec("SELECT 1 FROM closed_periods WHERE revision > archived_revision LIMIT 1").toArray().length > 0;
+    return this.#lastSeq > this.#archivedSeq || this.#closures.hasPending();
   }
 
   #scheduleAlarm(): void {
     const times: number[] = [];
-    if (this.#outboxHasRows()) times.push(Math.max(Number(this.#meta("drain_next_at") ?? 0), Date.now() + DRAIN_DELAY_MS));
+    if (this.#outboxHasRows()) times.push(Math.max(this.drainNotBefore(), Date.now() + DRAIN_DELAY_MS));
+    // Roll-up sends wait in memory: the alarm wakes an evicted object, which then sends everything again.
+    if (this.#rollupOutbox.pending) times.push(Date.now() + ROLLUP_RETRY_MS);
     // A contest that ended has nothing more to wake for.
     for (const board of this.#boards.values()) if (board.period.kind !== "contest" || board.period.end > Date.now()) times.push(board.period.end);
     if (times.length === 0) return;
@@ -539,240 +384,28 @@ export class TeamBoard extends DurableObject<Env> {
   // -------------------------------------------------------------------------------------------
   // Fan-out
 
-  /** Brings the board's published ranks (and so each row's movement) up to its latest version, once per version. */
-  #publish(board: LiveBoard): void {
-    const version = this.#versions.get(board.config.id) ?? 0;
-    if (this.#publishedVersions.get(board.config.id) === version) return;
-    this.#publishedVersions.set(board.config.id, version);
-    board.publish();
-  }
-
-  #markDirty(boardId: string): void {
-    this.#dirty.add(boardId);
-    this.#versions.set(boardId, (this.#versions.get(boardId) ?? 0) + 1);
-  }
-
-  #scheduleTick(delay?: number): void {
-    if (this.#ticking || this.#tickTimer !== null || this.#dirty.size === 0) return;
-    const wait = delay ?? this.#tickDelay(Date.now());
-    if (wait === Infinity) {
-      this.#dirty.clear();
-      return;
-    }
-    this.#tickTimer = setTimeout(() => this.#tick(), Math.min(TICK_MAX_MS, wait));
-  }
-
-  /** How long until some view that is behind may get its next frame; Infinity if none is behind. */
-  #tickDelay(now: number): number {
-    let wait = Infinity;
-    for (const boardId of this.#dirty) {
-      const version = this.#versions.get(boardId) ?? 0;
-      for (const view of this.#views.get(boardId)?.values() ?? []) {
-        if (view.sentVersion < version) wait = Math.min(wait, Math.max(0, view.sentAt + TICK_MIN_MS - now));
-      }
-    }
-    return wait;
-  }
-
-  #tick(): void {
-    this.#tickTimer = null;
-    this.#ticking = true;
-    let sent = 0;
-    try {
-      const now = Date.now();
-      this.#rollPeriods(now);
-      const due: { board: LiveBoard; view: View; version: number }[] = [];
-      for (const boardId of [...this.#dirty]) {
-        const board = this.#boards.get(boardId);
-        const version = this.#versions.get(boardId) ?? 0;
-        let behind = false;
-        for (const view of this.#views.get(boardId)?.values() ?? []) {
-          if (view.sentVersion >= version) continue;
-          behind = true;
-          if (board && now - view.sentAt >= TICK_MIN_MS) due.push({ board, view, version });
-        if (board && behind) this.#publish(board);
-        }
-        if (!behind || !board) this.#dirty.delete(boardId);
-      }
-      // The slices that waited longest go first; one tick sends to about FANOUT_GROUP sockets.
-      due.sort((a, b) => a.view.sentAt - b.view.sentAt);
-      // Per board, this tick's projections by view key (and the rows agents' views share).
-      const projected = new Map<string, Map<string, BoardView>>();
-      for (const { board, view, version } of due) {
-        if (sent >= FANOUT_GROUP) break;
-        sent += this.#sendView(board, view, version, now, projected);
-      }
-    } finally {
-      this.#ticking = false;
-    }
-    this.#scheduleTick(Math.max(this.#tickDelay(Date.now()), sent * FANOUT_MS_PER_SOCKET));
-  }
-
-  /** Brings one view (slice) up to date; returns how many sockets it sent to. */
-  #sendView(board: LiveBoard, view: View, version: number, now: number, projected: Map<string, Map<string, BoardView>>): number {
-    const boardId = board.config.id;
-    let shared = projected.get(boardId);
-    if (!shared) projected.set(boardId, (shared = new Map()));
-    const key = viewKeyOf(view.viewer);
-    let next = shared.get(key);
-    if (!next) shared.set(key, (next = projectViewFor(view.viewer, board, shared)));
-    view.sentVersion = version;
-    let frame: SnapshotFrame | UpdateFrame;
-    if (view.needsSnapshot || !view.last) {
-      frame = this.#snapshotFrame(board, next, view.seq + 1);
-    } else {
-      const { changed, removed } = diffRows(view.last.rows, next.rows);
-      const qualifyingChanged = JSON.stringify(next.qualifying) !== JSON.stringify(view.last.qualifying);
-      if (changed.length === 0 && removed.length === 0 && next.total === view.last.total && !qualifyingChanged) return 0;
-      frame = { type: "update", board: boardId, period: periodWindow(board), seq: view.seq + 1, changed, removed, total: next.total };
-      if (qualifyingChanged) frame.qualifying = next.qualifying;
-    }
-    view.sentAt = now;
-    view.seq = frame.seq;
-    view.last = next;
-    view.needsSnapshot = false;
-    const text = serialiseFrame(frame);
-    for (const ws of view.sockets) this.#sendText(ws, text);
-    return view.sockets.size;
-  }
-
-  #sendSnapshot(ws: WebSocket, board: LiveBoard, view: View): void {
-    // A view that awaits a snapshot (new period, after hibernation) holds stale rows: project afresh.
-    // Its other sockets get the same state, with the next seq, at the next tick.
-    if (!view.last || view.needsSnapshot) view.last = projectViewFor(view.viewer, board);
-    this.#sendText(ws, serialiseFrame(this.#snapshotFrame(board, view.last, view.seq)));
-  }
-
-  #snapshotFrame(board: LiveBoard, view: BoardView, seq: number): SnapshotFrame {
-    const { id, name, metric } = board.config;
-    return {
-      type: "snapshot",
-      board: id,
-      period: periodWindow(board),
-      seq,
-      header: {
-        id,
-        name,
-        team: { id: this.#config?.teamId ?? "", name: this.#config?.teamName ?? "" },
-        metric: { key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction, minVolume: board.minVolume },
-        timeZone: board.timeZone,
-      },
-      view: view.view,
-      visibility: view.visibility,
-      rows: view.rows,
-      total: view.total,
-      qualifying: view.qualifying,
-    };
-  }
-
-  #send(ws: WebSocket, frame: ErrorFrame | PeriodFrame): void {
-    this.#sendText(ws, JSON.stringify(frame));
-  }
-
-  #sendText(ws: WebSocket, text: string): void {
-    try {
-      ws.send(text);
-    } catch {
-      this.#leave(ws);
-    }
-  }
-
-  #join(ws: WebSocket, attachment: SocketAttachment, restored: boolean): View {
-    let views = this.#views.get(attachment.boardId);
-    if (!views) this.#views.set(attachment.boardId, (views = new Map()));
-    const key = groupKeyOf(attachment);
-    let view = views.get(key);
-    if (!view) {
-      views.set(key, (view = { viewer: attachment.viewer, sockets: new Set(), seq: 0, last: null, needsSnapshot: restored, sentVersion: -1, sentAt: 0 }));
-    }
-    view.sockets.add(ws);
-    if (restored) this.#markDirty(attachment.boardId);
-    return view;
-  }
-
-  #leave(ws: WebSocket): void {
-    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
-    if (!attachment) return;
-    const views = this.#views.get(attachment.boardId);
-    const key = groupKeyOf(attachment);
-    const view = views?.get(key);
-    if (!views || !view || !view.sockets.delete(ws)) return;
-    if (view.sockets.size === 0) views.delete(key);
-    if (views.size === 0) this.#views.delete(attachment.boardId);
-  }
-
-  /** The first slice of this viewer's view with room for another socket. */
-  #pickGroup(boardId: string, viewer: Viewer): number {
-    const views = this.#views.get(boardId);
-    for (let group = 0; ; group++) {
-      const view = views?.get(groupKeyOf({ viewer, group }));
-      if (!view || view.sockets.size < FANOUT_GROUP) return group;
-    }
-  }
-
-  #withinBudget(ws: WebSocket): boolean {
-    const now = Date.now();
-    const budget = this.#clientBudget.get(ws);
-    if (!budget || now - budget.windowStart > CLIENT_WINDOW_MS) {
-      this.#clientBudget.set(ws, { windowStart: now, count: 1 });
-      return true;
-    }
-    budget.count++;
-    return budget.count <= CLIENT_MESSAGES_PER_WINDOW;
-  }
-
   // -------------------------------------------------------------------------------------------
   // Periods
 
   #rollPeriods(now: number): void {
-    for (const board of this.#boards.values()) {
-      if (now < board.period.end) continue;
-      const next = board.periodAfter(now);
-      if (!next) {
-        // A contest that ended keeps its final standings on the board; history gets them once
-        // per window (an extended contest that ends again is recorded again).
-        const key = `${board.config.id}|${board.period.start}|${board.period.end}`;
-        if (!this.#closedContests.has(key) && !this.#hasClosure(board.config.id, board.period.start, board.period.end)) this.#recordClosure(board);
-        this.#closedContests.add(key);
-        continue;
-      }
-      const previous = periodWindow(board);
-      this.#recordClosure(board);
-      this.#startPeriod(board, next);
-      this.#announceNewPeriod(board, previous);
+    // Roll-ups close their own periods; here a feeder only starts its next one.
+    for (const feeder of this.#feeders.values()) {
+      const next = now >= feeder.period.end ? feeder.periodAfter(now) : null;
+      if (next) this.#startPeriod(feeder, next);
     }
-    this.#scheduleTick();
-  }
-
-  /**
-   * Keeps a closed period's final standings for D1 history (drained with the events). Called when
-   * the period ends, and again when a late event or a correction changes it.
-   */
-  #recordClosure(board: LiveBoard): void {
-    const standings = board.ranking.entries().map((s) => [s.member, s.rank, s.place, s.score]);
-    if (standings.length === 0 && board.qualifying.size === 0) return;
-    const { id, metric } = board.config;
-    this.#sql.exec(
-      `INSERT INTO closed_periods (board, period_start, period_end, kind, metric, direction, standings, revision, archived_revision, closed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0, ?)
-       ON CONFLICT (board, period_start) DO UPDATE SET standings = excluded.standings, period_end = excluded.period_end,
-         revision = closed_periods.revision + 1, closed_at = excluded.closed_at`,
-      id, board.period.start, board.period.end, board.period.kind, metric.key, metric.direction, JSON.stringify(standings), Date.now(),
-    );
+    for (const board of this.#boards.values()) {
+      const previous = periodWindow(board);
+      const next = this.#closures.closeIfEnded(board, now);
+      if (!next) continue;
+      this.#startPeriod(board, next);
+      this.fanout.announceNewPeriod(board, previous);
+    }
+    this.fanout.scheduleTick();
   }
 
   /** A late event or correction changed a period that already closed: its standings are recorded again. */
   #restandClosedPeriod(board: LiveBoard, periodStart: number): void {
-    if (this.#hasClosure(board.config.id, periodStart)) this.#recordClosure(this.#boardAt(board, periodStart));
-  }
-
-  /** Whether the period starting then was recorded as closed (ending at `end`, if given). */
-  #hasClosure(boardId: string, periodStart: number, end?: number): boolean {
-    return (
-      this.#sql
-        .exec("SELECT 1 FROM closed_periods WHERE board = ? AND period_start = ? AND (? IS NULL OR period_end = ?)", boardId, periodStart, end ?? null, end ?? null)
-        .toArray().length > 0
-    );
+    if (this.#closures.has(board.config.id, periodStart)) this.#closures.record(this.#boardAt(board, periodStart));
   }
 
   /**
@@ -784,8 +417,7 @@ export class TeamBoard extends DurableObject<Env> {
     // recorded standings name (an agent who moved before their stints were recorded keeps their place).
     const members = new Map(this.#members);
     const start = board.periodAt(instant).start;
-    const recorded = this.#sql.exec<{ standings: string }>("SELECT standings FROM closed_periods WHERE board = ? AND period_start = ?", board.config.id, start).toArray()[0];
-    for (const [agent] of recorded ? (JSON.parse(recorded.standings) as [string][]) : []) {
+    for (const [agent] of this.#closures.standings(board.config.id, start)) {
       if (!members.has(agent)) members.set(agent, { name: agent, spans: [[0, null]] });
     }
     const past = new LiveBoard(board.config, board.timeZone, instant, members);
@@ -796,35 +428,10 @@ export class TeamBoard extends DurableObject<Env> {
   /** Starts the board's current period from its kept scores, with the previous period's final ranks to compare. */
   #startPeriod(board: LiveBoard, period: Period): void {
     board.reset(period, this.#readScores(board.config.id, period.start));
-    board.previousRanks = this.#finalRanks(board.config.id, period.start);
-    this.#setMeta(`period:${board.config.id}`, `${period.start}|${period.end}`);
+    board.previousRanks = this.#closures.finalRanks(board.config.id, period.start);
+    this.setMeta(`period:${board.config.id}`, `${period.start}|${period.end}`);
   }
 
-  /** Final ranks of the board's period that ended at `end`, as recorded when it closed. */
-  #finalRanks(boardId: string, end: number): Map<string, number> {
-    const row = this.#sql.exec<{ standings: string }>("SELECT standings FROM closed_periods WHERE board = ? AND period_end = ?", boardId, end).toArray()[0];
-    return new Map(row ? (JSON.parse(row.standings) as [string, number][]).map(([agent, rank]) => [agent, rank]) : []);
-  }
-
-  /** Every view hears that the period closed; the next tick sends each a snapshot of the new one. */
-  #announceNewPeriod(board: LiveBoard, previous: PeriodWindow): void {
-    this.#announce(board, (seq) => ({ type: "period", board: board.config.id, period: periodWindow(board), seq, previous }));
-  }
-
-  /** Every view hears that the visibility changed; the next tick (within TICK_MAX_MS) sends each its new view. */
-  #announceSettings(board: LiveBoard): void {
-    this.#announce(board, (seq) => ({ type: "settings", board: board.config.id, period: periodWindow(board), seq, visibility: board.visibility }));
-  }
-
-  #announce(board: LiveBoard, frameFor: (seq: number) => PeriodFrame | SettingsFrame): void {
-    this.#markDirty(board.config.id);
-    for (const view of this.#views.get(board.config.id)?.values() ?? []) {
-      view.seq++;
-      view.needsSnapshot = true;
-      const text = JSON.stringify(frameFor(view.seq));
-      for (const ws of view.sockets) this.#sendText(ws, text);
-    }
-  }
 
   // -------------------------------------------------------------------------------------------
   // Configuration
@@ -858,7 +465,7 @@ export class TeamBoard extends DurableObject<Env> {
   }
 
   #applyConfig(config: TeamConfig, { persist = true } = {}): void {
-    if (persist) this.#setMeta("config", JSON.stringify(config));
+    if (persist) this.setMeta("config", JSON.stringify(config));
     this.#config = config;
     const members = new Map(
       Object.entries(config.agents).map(([id, name]): [string, Member] => [id, { name, spans: config.stints?.[id] ?? [[0, null]] }]),
@@ -870,57 +477,108 @@ export class TeamBoard extends DurableObject<Env> {
     for (const boardConfig of config.boards) {
       const board = new LiveBoard(boardConfig, config.timeZone, now, members, optedOut);
       const signature = LiveBoard.signature(boardConfig, config.timeZone);
-      if (this.#meta(`signature:${boardConfig.id}`) !== signature) this.#rebuildScores(board, signature);
+      if (this.meta(`signature:${boardConfig.id}`) !== signature) this.#rebuildScores(board, signature);
       // The object may wake (or reload) after a period ended with no one having closed it.
-      const stored = this.#meta(`period:${boardConfig.id}`)?.split("|").map(Number);
-      if (stored && stored[0] !== board.period.start && stored[1]! <= now && !this.#hasClosure(boardConfig.id, stored[0]!)) {
-        this.#recordClosure(this.#boardAt(board, stored[0]!));
+      const stored = this.meta(`period:${boardConfig.id}`)?.split("|").map(Number);
+      if (stored && stored[0] !== board.period.start && stored[1]! <= now && !this.#closures.has(boardConfig.id, stored[0]!)) {
+        this.#closures.record(this.#boardAt(board, stored[0]!));
       }
       this.#startPeriod(board, board.period);
       next.set(boardConfig.id, board);
-      this.#markDirty(boardConfig.id);
+      this.fanout.markDirty(boardConfig.id);
       const previous = this.#boards.get(boardConfig.id);
-      if (previous && previous.period.start !== board.period.start) this.#announceNewPeriod(board, periodWindow(previous));
-      else if (previous && JSON.stringify(previous.visibility) !== JSON.stringify(board.visibility)) this.#announceSettings(board);
+      if (previous && previous.period.start !== board.period.start) this.fanout.announceNewPeriod(board, periodWindow(previous));
+      else if (previous && JSON.stringify(previous.visibility) !== JSON.stringify(board.visibility)) this.fanout.announceSettings(board);
     }
     for (const [boardId] of this.#boards) {
       if (next.has(boardId)) continue;
-      this.#sql.exec("DELETE FROM scores WHERE board = ?", boardId);
-      this.#sql.exec("DELETE FROM meta WHERE key = ?", `signature:${boardId}`);
-      for (const view of this.#views.get(boardId)?.values() ?? []) {
-        for (const ws of view.sockets) {
-          this.#send(ws, { type: "error", code: "board_removed", message: "This board was deactivated." });
-          ws.close(4404, "board removed");
-        }
-      }
-      this.#views.delete(boardId);
+      this.sql.exec("DELETE FROM scores WHERE board = ?", boardId);
+      this.sql.exec("DELETE FROM meta WHERE key = ?", `signature:${boardId}`);
+      this.fanout.closeBoard(boardId);
     }
     this.#boards = next;
+    this.#applyFeeders(config, members, optedOut, now);
     this.#boardsByMetric = new Map();
-    for (const board of next.values()) {
-      const list = this.#boardsByMetric.get(board.config.metric.key) ?? [];
-      list.push(board);
-      this.#boardsByMetric.set(board.config.metric.key, list);
+    for (const board of [...next.values(), ...this.#feeders.values()]) {
+      for (const key of board.metricKeys) {
+        const list = this.#boardsByMetric.get(key) ?? [];
+        list.push(board);
+        this.#boardsByMetric.set(key, list);
+      }
     }
-    this.#scheduleTick();
+    this.fanout.scheduleTick();
     this.#scheduleAlarm();
+  }
+
+  /**
+   * The roll-up boards this team feeds. Every entry of their current periods is (re)sent: the
+   * roll-up objects may have missed sends before this object restarted, or a board be new.
+   */
+  #applyFeeders(config: TeamConfig, members: ReadonlyMap<string, Member>, optedOut: ReadonlySet<string>, now: number): void {
+    const next = new Map<string, LiveBoard>();
+    for (const boardConfig of config.feeders ?? []) {
+      const feeder = new LiveBoard(boardConfig, config.timeZone, now, members, optedOut);
+      const signature = LiveBoard.signature(boardConfig, config.timeZone);
+      if (this.meta(`signature:${boardConfig.id}`) !== signature) this.#rebuildScores(feeder, signature);
+      this.#startPeriod(feeder, feeder.period);
+      next.set(boardConfig.id, feeder);
+      for (const agent of feeder.entries.keys()) this.#rollupOutbox.mark(boardConfig.id, feeder.period.start, entryKey(config.teamId, agent));
+    }
+    for (const boardId of this.#feeders.keys()) {
+      if (next.has(boardId) || this.#boards.has(boardId)) continue;
+      this.sql.exec("DELETE FROM scores WHERE board = ?", boardId);
+      this.sql.exec("DELETE FROM meta WHERE key = ?", `signature:${boardId}`);
+    }
+    this.#feeders = next;
+  }
+
+  /** The current state of a feeder's entries, as its roll-up objects receive them. */
+  #feederEntries(boardId: string, periodStart: number, keys: readonly EntryKey[]): RollupEntry[] {
+    const feeder = this.#feeders.get(boardId);
+    const config = this.#config;
+    if (!feeder || !config) return [];
+    const optedOut = new Set(config.optedOut ?? []);
+    const found = keys.map((key) => {
+      const agent = key.slice(key.indexOf("/") + 1);
+      const entry = periodStart === feeder.period.start ? feeder.entries.get(agent) : this.#readScore(boardId, periodStart, agent);
+      return { agent, entry: entry ?? null };
+    });
+    // Ties across teams go to who reached the score first: the moment this team received that event.
+    const seqs = found.flatMap((f) => (f.entry ? [f.entry.reachedSeq] : []));
+    const receivedAt = new Map(
+      this.sql
+        .exec<{ seq: number; received_at: number }>("SELECT seq, received_at FROM events WHERE seq IN (SELECT value FROM json_each(?))", JSON.stringify(seqs))
+        .toArray()
+        .map((r) => [r.seq, r.received_at]),
+    );
+    return found.map(({ agent, entry }) => ({
+      team: config.teamId,
+      agent,
+      entry,
+      reachedAt: entry ? (receivedAt.get(entry.reachedSeq) ?? 0) : 0,
+      agentName: config.agents[agent] ?? agent,
+      optedOut: optedOut.has(agent),
+      teamName: config.teamName,
+      department: config.departmentId ?? "",
+      departmentName: config.departmentName ?? "",
+    }));
   }
 
   /** A new or redefined board: recompute its current period from the events this team kept. */
   #rebuildScores(board: LiveBoard, signature: string): void {
     this.ctx.storage.transactionSync(() => {
-      this.#sql.exec("DELETE FROM scores WHERE board = ?", board.config.id);
+      this.sql.exec("DELETE FROM scores WHERE board = ?", board.config.id);
       for (const [agent, entry] of this.#foldPeriod(board)) this.#writeScore(board.config.id, board.period.start, agent, entry);
-      this.#setMeta(`signature:${board.config.id}`, signature);
+      this.setMeta(`signature:${board.config.id}`, signature);
     });
   }
 
   /** Each agent's entry (or one agent's) for a period of the board, folded from the events that count in it. */
   #foldPeriod(board: LiveBoard, period: Period = board.period, agent?: string): Map<string, ScoreEntry> {
     const byAgent = new Map<string, (EventRow & { occurredAt: number })[]>();
-    const events = this.#sql.exec<EventRow>(
-      "SELECT * FROM events WHERE metric = ? AND counts_at >= ? AND counts_at < ? AND (? IS NULL OR agent = ?) ORDER BY seq",
-      board.config.metric.key,
+    const events = this.sql.exec<EventRow>(
+      "SELECT * FROM events WHERE metric IN (SELECT value FROM json_each(?)) AND counts_at >= ? AND counts_at < ? AND (? IS NULL OR agent = ?) ORDER BY seq",
+      JSON.stringify(board.metricKeys),
       period.start,
       period.end,
       agent ?? null,
@@ -931,15 +589,20 @@ export class TeamBoard extends DurableObject<Env> {
       list.push({ ...e, occurredAt: e.occurred_at });
       byAgent.set(e.agent, list);
     }
-    return new Map([...byAgent].map(([agent, list]) => [agent, foldEvents(list, board.config.metric.aggregation)]));
+    const { aggregation } = board.config.metric;
+    const fold = (list: (EventRow & { occurredAt: number })[]): ScoreEntry => {
+      if (aggregation !== "scorecard") return foldEvents(list, aggregation);
+      const { parts, reachedSeq } = foldParts(list, (parts) => board.scoreOfParts(parts));
+      return { aggregate: emptyAggregate(), parts, reachedSeq };
+    };
+    return new Map([...byAgent].map(([agent, list]) => [agent, fold(list)]));
   }
 
   // -------------------------------------------------------------------------------------------
   // Storage
 
   #migrate(): void {
-    this.#sql.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    this.sql.exec(`
       CREATE TABLE IF NOT EXISTS events (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         id TEXT NOT NULL UNIQUE,
@@ -964,47 +627,31 @@ export class TeamBoard extends DurableObject<Env> {
       part: "TEXT NOT NULL DEFAULT 'numerator'",
       counts_at: "INTEGER",
     });
-    this.#sql.exec("UPDATE events SET counts_at = occurred_at WHERE counts_at IS NULL");
-    this.#sql.exec("DROP INDEX IF EXISTS events_metric_time");
-    this.#sql.exec("DROP INDEX IF EXISTS events_agent_metric");
-    this.#sql.exec("CREATE INDEX IF NOT EXISTS events_metric_counts_at ON events (metric, counts_at)");
+    this.sql.exec("UPDATE events SET counts_at = occurred_at WHERE counts_at IS NULL");
+    this.sql.exec("DROP INDEX IF EXISTS events_metric_time");
+    this.sql.exec("DROP INDEX IF EXISTS events_agent_metric");
+    this.sql.exec("CREATE INDEX IF NOT EXISTS events_metric_counts_at ON events (metric, counts_at)");
     // No (agent, metric) index: corrections are rare and fold from the metric's period range, while
     // a third index on every insert cost about a third of ingest throughput.
-    this.#addColumns("scores", { den: "REAL NOT NULL DEFAULT 0", adjust: "REAL NOT NULL DEFAULT 0" });
-    // Final standings of closed periods, kept until D1 history has their latest revision.
-    this.#sql.exec(`
-      CREATE TABLE IF NOT EXISTS closed_periods (
-        board TEXT NOT NULL, period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, kind TEXT NOT NULL,
-        metric TEXT NOT NULL, direction TEXT NOT NULL, standings TEXT NOT NULL,
-        revision INTEGER NOT NULL, archived_revision INTEGER NOT NULL, closed_at INTEGER NOT NULL,
-        PRIMARY KEY (board, period_start)
-      ) WITHOUT ROWID;
-    `);
+    // `parts`: a scorecard's aggregate per component metric (JSON); null on other boards.
+    this.#addColumns("scores", { den: "REAL NOT NULL DEFAULT 0", adjust: "REAL NOT NULL DEFAULT 0", parts: "TEXT" });
   }
 
   #addColumns(table: string, columns: Record<string, string>): void {
-    const existing = new Set(this.#sql.exec<{ name: string }>("SELECT name FROM pragma_table_info(?)", table).toArray().map((c) => c.name));
+    const existing = new Set(this.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info(?)", table).toArray().map((c) => c.name));
     for (const [name, definition] of Object.entries(columns)) {
-      if (!existing.has(name)) this.#sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${definition}`);
+      if (!existing.has(name)) this.sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${definition}`);
     }
   }
 
-  #meta(key: string): string | null {
-    return this.#sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
-  }
-
-  #setMeta(key: string, value: string): void {
-    this.#sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
-  }
-
-  #writeScore(boardId: string, periodStart: number, agent: string, { aggregate: a, reachedSeq }: ScoreEntry): void {
-    this.#sql.exec(
-      `INSERT INTO scores (board, period_start, agent, sum, count, min, max, last, last_at, den, adjust, reached_seq)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  #writeScore(boardId: string, periodStart: number, agent: string, { aggregate: a, parts, reachedSeq }: ScoreEntry): void {
+    this.sql.exec(
+      `INSERT INTO scores (board, period_start, agent, sum, count, min, max, last, last_at, den, adjust, parts, reached_seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (board, period_start, agent) DO UPDATE SET sum = excluded.sum, count = excluded.count, min = excluded.min,
          max = excluded.max, last = excluded.last, last_at = excluded.last_at, den = excluded.den, adjust = excluded.adjust,
-         reached_seq = excluded.reached_seq`,
-      boardId, periodStart, agent, a.sum, a.count, a.min, a.max, a.last, a.lastAt, a.den, a.adjust, reachedSeq,
+         parts = excluded.parts, reached_seq = excluded.reached_seq`,
+      boardId, periodStart, agent, a.sum, a.count, a.min, a.max, a.last, a.lastAt, a.den, a.adjust, parts ? partsToJson(parts) : null, reachedSeq,
     );
   }
 
@@ -1013,30 +660,20 @@ export class TeamBoard extends DurableObject<Env> {
   }
 
   #readScores(boardId: string, periodStart: number, agent?: string): [string, ScoreEntry][] {
-    type ScoreRow = { agent: string; sum: number; count: number; min: number; max: number; last: number; last_at: number; den: number; adjust: number; reached_seq: number };
+    type ScoreRow = { agent: string; sum: number; count: number; min: number; max: number; last: number; last_at: number; den: number; adjust: number; parts: string | null; reached_seq: number };
     const rows = agent
-      ? this.#sql.exec<ScoreRow>("SELECT * FROM scores WHERE board = ? AND period_start = ? AND agent = ?", boardId, periodStart, agent)
-      : this.#sql.exec<ScoreRow>("SELECT * FROM scores WHERE board = ? AND period_start = ?", boardId, periodStart);
+      ? this.sql.exec<ScoreRow>("SELECT * FROM scores WHERE board = ? AND period_start = ? AND agent = ?", boardId, periodStart, agent)
+      : this.sql.exec<ScoreRow>("SELECT * FROM scores WHERE board = ? AND period_start = ?", boardId, periodStart);
     return rows
       .toArray()
       .map((r) => [
         r.agent,
         {
           aggregate: { sum: r.sum, count: r.count, min: r.min, max: r.max, last: r.last, lastAt: r.last_at, den: r.den, adjust: r.adjust },
+          ...(r.parts === null ? {} : { parts: partsFromJson(r.parts) }),
           reachedSeq: r.reached_seq,
         },
       ]);
   }
 }
 
-function groupKeyOf(attachment: { viewer: Viewer; group: number }): string {
-  return `${viewKeyOf(attachment.viewer)}#${attachment.group}`;
-}
-
-function tokenTag(tokenId: string): string {
-  return `token:${tokenId}`;
-}
-
-function periodWindow(board: LiveBoard): PeriodWindow {
-  return { kind: board.period.kind, start: new Date(board.period.start).toISOString(), end: new Date(board.period.end).toISOString() };
-}

@@ -1,11 +1,15 @@
-/** A team board's configuration, read from D1: the org's time zone, the team's boards and agents. */
-import { and, eq, notExists, sql } from "drizzle-orm";
+/**
+ * Board objects' configuration, read from D1: the org's time zone, the boards an object serves or
+ * feeds (with their metrics, scorecards and visibility), and a team's agents.
+ */
+import { and, eq, notExists, or, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { alias } from "drizzle-orm/sqlite-core";
-import { effectiveVisibility } from "../protocol/index.ts";
-import { agentMemberships, agents, boards, metrics, orgs, teams } from "../worker/db/schema.ts";
+import { DEFAULT_SCORECARD_CAP, effectiveVisibility, type ScorecardComponentInput, type VisibilityOverrides } from "../protocol/index.ts";
+import { agentMemberships, agents, boards, departments, metrics, orgs, teams } from "../worker/db/schema.ts";
 import type { BoardConfig, Member } from "./live-board.ts";
 import type { Span } from "./memberships.ts";
+import type { Scorecard } from "./scorecard.ts";
 
 /** A quarter is at most 92 days; a day more covers the shift-day start hour. */
 export const LONGEST_PERIOD_MS = 93 * 86_400_000;
@@ -17,10 +21,15 @@ export interface TeamScope {
 
 export interface TeamConfig extends TeamScope {
   teamName: string;
+  /** Absent in configurations stored before roll-ups existed. */
+  departmentId?: string;
+  departmentName?: string;
   timeZone: string;
   /** Absent in configurations stored before it existed (= 72). */
   lateGraceHours?: number;
   boards: BoardConfig[];
+  /** Roll-up boards this team's scores feed: its department's and the org's (absent before roll-ups existed). */
+  feeders?: BoardConfig[];
   /**
    * Active agents in the team at some time that can still count (stints that end within the
    * longest period plus the grace window, the current ones and scheduled ones): id -> display name.
@@ -36,33 +45,97 @@ export interface TeamConfig extends TeamScope {
   loadedAt: number;
 }
 
+type Db = ReturnType<typeof drizzle>;
+
+/** The active boards matching `where`, with their metrics (the batch's query; map rows with `boardConfigsOf`). */
+export function boardsQuery(db: Db, orgId: string, where: SQL | undefined) {
+  return db
+    .select({
+      id: boards.id,
+      name: boards.name,
+      scope: boards.scope,
+      departmentId: boards.departmentId,
+      ranks: boards.ranks,
+      teamScore: boards.teamScore,
+      period: boards.period,
+      dayStartHour: boards.dayStartHour,
+      weekStartsOn: boards.weekStartsOn,
+      contestStart: boards.contestStart,
+      contestEnd: boards.contestEnd,
+      key: metrics.key,
+      label: metrics.label,
+      unit: metrics.unit,
+      aggregation: metrics.aggregation,
+      direction: metrics.direction,
+      minVolume: metrics.minVolume,
+      components: metrics.components,
+      cap: metrics.cap,
+      visibility: boards.visibility,
+    })
+    .from(boards)
+    .innerJoin(metrics, and(eq(metrics.orgId, boards.orgId), eq(metrics.key, boards.metricKey)))
+    .where(and(eq(boards.orgId, orgId), eq(boards.active, true), where));
+}
+
+/** Every metric of the org, by key: what scorecards blend. */
+export function metricsQuery(db: Db, orgId: string) {
+  return db
+    .select({ key: metrics.key, label: metrics.label, unit: metrics.unit, aggregation: metrics.aggregation, direction: metrics.direction, minVolume: metrics.minVolume })
+    .from(metrics)
+    .where(eq(metrics.orgId, orgId));
+}
+
+type BoardRow = Awaited<ReturnType<typeof boardsQuery>>[number];
+type MetricRow = Awaited<ReturnType<typeof metricsQuery>>[number];
+
+export function boardConfigsOf(rows: readonly BoardRow[], metricRows: readonly MetricRow[], orgVisibility: VisibilityOverrides): BoardConfig[] {
+  const metricByKey = new Map(metricRows.map((m) => [m.key, m]));
+  const scorecardOf = (components: ScorecardComponentInput[] | null, cap: number | null): Scorecard => ({
+    cap: cap ?? DEFAULT_SCORECARD_CAP,
+    components: (components ?? []).flatMap(({ metric, weight, target }) => {
+      const m = metricByKey.get(metric);
+      return m && m.aggregation !== "scorecard" ? [{ key: m.key, label: m.label, unit: m.unit, aggregation: m.aggregation, direction: m.direction, minVolume: m.minVolume, weight, target }] : [];
+    }),
+  });
+  return rows.map((b) => ({
+    id: b.id,
+    name: b.name,
+    period: b.period,
+    dayStartHour: b.dayStartHour,
+    weekStartsOn: b.weekStartsOn,
+    ...(b.contestStart !== null && b.contestEnd !== null ? { contest: { start: b.contestStart, end: b.contestEnd } } : {}),
+    metric: {
+      key: b.key,
+      label: b.label,
+      unit: b.unit,
+      aggregation: b.aggregation,
+      direction: b.direction,
+      minVolume: b.minVolume,
+      ...(b.aggregation === "scorecard" ? { scorecard: scorecardOf(b.components, b.cap) } : {}),
+    },
+    visibility: effectiveVisibility(orgVisibility, b.visibility),
+    ...(b.scope === "team" ? {} : { rollup: { scope: b.scope, departmentId: b.departmentId, ranks: b.ranks, teamScore: b.teamScore ?? "average" } }),
+  }));
+}
+
 export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScope): Promise<TeamConfig> {
   const db = drizzle(d1);
+  const teamDepartment = sql`(SELECT ${teams.departmentId} FROM ${teams} WHERE ${teams.orgId} = ${orgId} AND ${teams.id} = ${teamId})`;
   const m = alias(agentMemberships, "m");
   const sameAgent = (other: string) => sql.raw(`${other}.org_id = "m"."org_id" AND ${other}.agent_id = "m"."agent_id"`);
-  const [orgRows, teamRows, boardRows, stintRows, unplacedRows] = await db.batch([
+  const [orgRows, teamRows, boardRows, feederRows, stintRows, unplacedRows, metricRows] = await db.batch([
     db.select({ timeZone: orgs.timeZone, visibility: orgs.visibility, lateGraceHours: orgs.lateGraceHours }).from(orgs).where(eq(orgs.id, orgId)),
-    db.select({ name: teams.name }).from(teams).where(and(eq(teams.orgId, orgId), eq(teams.id, teamId))),
     db
       .select({
-        id: boards.id,
-        name: boards.name,
-        period: boards.period,
-        dayStartHour: boards.dayStartHour,
-        weekStartsOn: boards.weekStartsOn,
-        contestStart: boards.contestStart,
-        contestEnd: boards.contestEnd,
-        key: metrics.key,
-        label: metrics.label,
-        unit: metrics.unit,
-        aggregation: metrics.aggregation,
-        direction: metrics.direction,
-        minVolume: metrics.minVolume,
-        visibility: boards.visibility,
+        name: teams.name,
+        departmentId: teams.departmentId,
+        departmentName: sql<string | null>`(SELECT ${departments.name} FROM ${departments} WHERE ${departments.orgId} = ${orgId} AND ${departments.id} = ${teams.departmentId})`,
       })
-      .from(boards)
-      .innerJoin(metrics, and(eq(metrics.orgId, boards.orgId), eq(metrics.key, boards.metricKey)))
-      .where(and(eq(boards.orgId, orgId), eq(boards.teamId, teamId), eq(boards.active, true))),
+      .from(teams)
+      .where(and(eq(teams.orgId, orgId), eq(teams.id, teamId))),
+    boardsQuery(db, orgId, and(eq(boards.scope, "team"), eq(boards.teamId, teamId))),
+    // Roll-ups this team feeds: its department's boards and the org's.
+    boardsQuery(db, orgId, or(and(eq(boards.scope, "department"), eq(boards.departmentId, teamDepartment)), eq(boards.scope, "org"))),
     // The team's stints, each with its end (the agent's next stint) and whether it is their first.
     db
       .select({
@@ -88,6 +161,7 @@ export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScop
           notExists(db.select({ one: sql`1` }).from(agentMemberships).where(and(eq(agentMemberships.orgId, agents.orgId), eq(agentMemberships.agentId, agents.id)))),
         ),
       ),
+    metricsQuery(db, orgId),
   ]);
   const now = Date.now();
   // Stints that ended before anything they hold can still count are left out.
@@ -102,26 +176,20 @@ export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScop
     members.set(r.id, member);
   }
   const orgVisibility = orgRows[0]?.visibility ?? {};
+  const team = teamRows[0];
   return {
     orgId,
     teamId,
-    teamName: teamRows[0]?.name ?? teamId,
+    teamName: team?.name ?? teamId,
+    departmentId: team?.departmentId ?? "",
+    departmentName: team?.departmentName ?? team?.departmentId ?? "",
     timeZone: orgRows[0]?.timeZone ?? "UTC",
     lateGraceHours: orgRows[0]?.lateGraceHours ?? 72,
-    boards: boardRows.map((b) => ({
-      id: b.id,
-      name: b.name,
-      period: b.period,
-      dayStartHour: b.dayStartHour,
-      weekStartsOn: b.weekStartsOn,
-      ...(b.contestStart !== null && b.contestEnd !== null ? { contest: { start: b.contestStart, end: b.contestEnd } } : {}),
-      metric: { key: b.key, label: b.label, unit: b.unit, aggregation: b.aggregation, direction: b.direction, minVolume: b.minVolume },
-      visibility: effectiveVisibility(orgVisibility, b.visibility),
-    })),
+    boards: boardConfigsOf(boardRows, metricRows, orgVisibility),
+    feeders: boardConfigsOf(feederRows, metricRows, orgVisibility),
     agents: Object.fromEntries([...members].map(([id, a]) => [id, a.name])),
     stints: Object.fromEntries([...members].map(([id, a]) => [id, a.spans.sort((x, y) => x[0] - y[0])])),
     optedOut: [...members].filter(([, a]) => a.optedOut).map(([id]) => id),
     loadedAt: now,
   };
 }
-

@@ -19,9 +19,10 @@ const Instant = z.iso.datetime({ offset: true });
 /**
  * How a metric's events become a score: `sum`, `count` (events), `avg` (mean of values), `ratio`
  * (100 × sum of numerator events ÷ sum of denominator events: first-contact resolution %, QA pass
- * rate), `min`, `max`, `last` (the value with the latest `occurredAt`).
+ * rate), `min`, `max`, `last` (the value with the latest `occurredAt`); `scorecard`: a weighted
+ * blend of other metrics against their targets (see `components`), which takes no events itself.
  */
-export const Aggregation = z.enum(["sum", "count", "avg", "ratio", "min", "max", "last"]);
+export const Aggregation = z.enum(["sum", "count", "avg", "ratio", "min", "max", "last", "scorecard"]);
 export const Direction = z.enum(["higher", "lower"]);
 /**
  * `day` is a shift-day (from the board's `dayStartHour`), `week` starts on its `weekStartsOn`;
@@ -114,13 +115,60 @@ const MetricFields = z.strictObject({
    */
   minVolume: z.number().int().min(0).max(1_000_000),
 });
+/** One metric of a scorecard: how much it weighs in the blend and the target it is measured against. */
+export const ScorecardComponentInput = z.strictObject({
+  metric: MetricKey,
+  weight: z.number().positive().max(1000),
+  /** In the metric's own unit: e.g. 4.5 (CSAT), 300 (seconds of handle time, lower is better). */
+  target: z.number().positive().max(1e12),
+});
+export type ScorecardComponentInput = z.infer<typeof ScorecardComponentInput>;
+export const MAX_SCORECARD_COMPONENTS = 10;
+const ScorecardFields = {
+  components: z
+    .array(ScorecardComponentInput)
+    .min(2)
+    .max(MAX_SCORECARD_COMPONENTS)
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((c, i) => {
+        if (seen.has(c.metric)) ctx.addIssue({ code: "custom", path: [i, "metric"], message: `'${c.metric}' is already a component` });
+        seen.add(c.metric);
+      });
+    }),
+  /** The most one component can attain, percent of its target (default 120). */
+  cap: z.number().min(100).max(1000),
+};
 export const MetricCreate = MetricFields.extend({
   unit: MetricFields.shape.unit.default(""),
   direction: Direction.default("higher"),
   minVolume: MetricFields.shape.minVolume.default(0),
-});
+  components: ScorecardFields.components.optional(),
+  cap: ScorecardFields.cap.optional(),
+}).superRefine((m, ctx) => scorecardShapeProblems(m, ctx, true));
 /** Patches have no defaults: an absent field keeps its value. */
-export const MetricPatch = MetricFields.omit({ key: true }).partial();
+export const MetricPatch = MetricFields.omit({ key: true })
+  .extend(ScorecardFields)
+  .partial()
+  .superRefine((m, ctx) => scorecardShapeProblems(m, ctx, false));
+
+/** A scorecard has components (and a cap), is `higher`, and has no minimum of its own; other metrics have neither. */
+function scorecardShapeProblems(
+  m: { aggregation?: Aggregation; components?: unknown; cap?: number; direction?: Direction; minVolume?: number },
+  ctx: z.RefinementCtx,
+  create: boolean,
+): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+  if (m.aggregation === "scorecard") {
+    if (create && m.components === undefined) issue("components", "required for a scorecard");
+    if (m.direction === "lower") issue("direction", "a scorecard is always 'higher' (lower-is-better components are inverted against their targets)");
+    if (m.minVolume) issue("minVolume", "a scorecard qualifies through its components' minimum volumes");
+  } else if (create || m.aggregation !== undefined) {
+    if (m.components !== undefined) issue("components", "only for aggregation 'scorecard'");
+    if (m.cap !== undefined) issue("cap", "only for aggregation 'scorecard'");
+  }
+}
+export const DEFAULT_SCORECARD_CAP = 120;
 
 // ---------------------------------------------------------------------------------------------
 // Visibility: what agents and wallboards may see of a board. Leads, managers and admins see it all.
@@ -192,10 +240,29 @@ export const AuditEntry = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
+/**
+ * Where a board's agents come from: one team (`team`), every team of a department (`department`),
+ * or the whole org (`org`). Department and org boards are roll-ups, kept live from the teams'.
+ */
+export const BoardScope = z.enum(["team", "department", "org"]);
+/** What a board ranks: agents, or (roll-ups) teams or departments by their agents' scores. */
+export const BoardRanks = z.enum(["agents", "teams", "departments"]);
+/** A team's (department's) score from its agents' scores: their `total`, or their `average`. */
+export const TeamScore = z.enum(["total", "average"]);
+export type BoardScope = z.infer<typeof BoardScope>;
+export type BoardRanks = z.infer<typeof BoardRanks>;
+export type TeamScore = z.infer<typeof TeamScore>;
+
 export const BoardCreate = z.strictObject({
   id: Id.optional(),
   name: Name.optional(),
-  teamId: Id,
+  scope: BoardScope.default("team"),
+  /** The team of a `team` board; the department of a `department` board. */
+  teamId: Id.optional(),
+  departmentId: Id.optional(),
+  ranks: BoardRanks.default("agents"),
+  /** For boards that rank teams or departments (default `average`; `total` only for sum and count metrics). */
+  teamScore: TeamScore.optional(),
   metric: MetricKey,
   period: PeriodKind,
   /** When a shift-day starts, local time (6: a day that runs 06:00–06:00 for night shifts). */
@@ -220,6 +287,21 @@ export const BoardPatch = z
 
 export const MAX_CONTEST_DAYS = 92;
 
+/** What a board's scope fields must satisfy; [] when fine. */
+export function scopeProblems(b: { scope: BoardScope; teamId?: string; departmentId?: string; ranks: BoardRanks; teamScore?: TeamScore }): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  const need = (field: "teamId" | "departmentId", wanted: boolean) => {
+    if (wanted && !b[field]) problems.push({ path: `/${field}`, message: `required for scope '${b.scope}'` });
+    if (!wanted && b[field]) problems.push({ path: `/${field}`, message: `not for scope '${b.scope}'` });
+  };
+  need("teamId", b.scope === "team");
+  need("departmentId", b.scope === "department");
+  const allowed: Record<BoardScope, BoardRanks[]> = { team: ["agents"], department: ["agents", "teams"], org: ["agents", "teams", "departments"] };
+  if (!allowed[b.scope].includes(b.ranks)) problems.push({ path: "/ranks", message: `a ${b.scope} board ranks ${allowed[b.scope].join(" or ")}` });
+  if (b.teamScore && b.ranks === "agents") problems.push({ path: "/teamScore", message: "only for boards that rank teams or departments" });
+  return problems;
+}
+
 /** What a board's period settings must satisfy once a create or a patch is applied; [] when fine. */
 export function contestProblems(b: { period: PeriodKind; startsAt?: string | null; endsAt?: string | null }): { path: string; message: string }[] {
   if (b.period !== "contest") {
@@ -238,7 +320,13 @@ export function contestProblems(b: { period: PeriodKind; startsAt?: string | nul
 export const Board = z.object({
   id: z.string(),
   name: z.string(),
-  teamId: z.string(),
+  scope: BoardScope,
+  /** The team of a `team` board, else null. */
+  teamId: z.string().nullable(),
+  /** The department of a `department` board, else null. */
+  departmentId: z.string().nullable(),
+  ranks: BoardRanks,
+  teamScore: TeamScore.nullable(),
   metric: z.string(),
   period: PeriodKind,
   dayStartHour: z.number().int(),
@@ -430,13 +518,52 @@ export const QualifyingEntry = z.object({
 });
 export type QualifyingEntry = z.infer<typeof QualifyingEntry>;
 
+/**
+ * Why an agent has their score (`GET /v1/boards/:id/explain/:agentId`). On a scorecard each
+ * component shows its value, target, weight, attainment (percent of target, capped) and the
+ * points it adds; the points add up to the score. On other boards: the metric's value.
+ */
+export const ScoreExplanation = z.object({
+  board: z.string(),
+  agent: z.object({ id: z.string(), name: z.string() }),
+  period: z.lazy(() => PeriodWindow),
+  /** Null when not ranked (no score yet, or below the minimum volume). */
+  rank: z.number().int().positive().nullable(),
+  score: z.number().nullable(),
+  qualified: z.boolean(),
+  volume: z.number(),
+  required: z.number(),
+  formula: z.string(),
+  components: z.array(
+    z.object({
+      metric: z.string(),
+      label: z.string(),
+      unit: z.string(),
+      direction: Direction,
+      value: z.number().nullable(),
+      volume: z.number(),
+      minVolume: z.number(),
+      target: z.number().optional(),
+      weight: z.number().optional(),
+      attainment: z.number().optional(),
+      points: z.number().optional(),
+    }),
+  ),
+});
+export type ScoreExplanation = z.infer<typeof ScoreExplanation>;
+
 export const PeriodWindow = z.object({ kind: PeriodKind, start: Instant, end: Instant });
 export type PeriodWindow = z.infer<typeof PeriodWindow>;
 
 export const BoardHeader = z.object({
   id: z.string(),
   name: z.string(),
+  /** Whose board it is: the team's, or a roll-up's department or org. */
   team: z.object({ id: z.string(), name: z.string() }),
+  /** Absent on team boards (team, agents). On boards that rank teams or departments, a row's `agent` names the team or department. */
+  scope: BoardScope.optional(),
+  ranks: BoardRanks.optional(),
+  teamScore: TeamScore.optional(),
   metric: z.object({ key: z.string(), label: z.string(), unit: z.string(), direction: Direction, minVolume: z.number().int().nonnegative() }),
   /** The org's IANA time zone, in which the period runs. */
   timeZone: z.string(),

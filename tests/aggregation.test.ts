@@ -105,7 +105,7 @@ describe("aggregation with corrections", () => {
           new Map(),
         );
         let entry: ReturnType<typeof foldEvents> | undefined;
-        for (const e of events) entry = board.withEvent(entry, { kind: e.kind as "add" | "adjust", value: e.value, part: e.part, occurredAt: e.occurredAt }, e.seq);
+        for (const e of events) entry = board.withEvent(entry, { metric: "m", kind: e.kind as "add" | "adjust", value: e.value, part: e.part, occurredAt: e.occurredAt }, e.seq);
         const folded = foldEvents(events, aggregation);
         if (entry === undefined) expect(scoreOf(folded.aggregate, aggregation)).toBeNull();
         else expect(folded).toEqual(entry);

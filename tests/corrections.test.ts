@@ -1,6 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { teamBoard } from "../worker/team-boards.ts";
+import { teamBoard } from "../worker/board-hosts.ts";
 import { api, connect, createTeam, event, idsAndScores, ingest, json, replay, snapshot, type TeamFixture } from "./helpers.ts";
 
 const standings = async (t: TeamFixture, board: string) => idsAndScores((await snapshot(t.readKey, board)).snapshot.rows);

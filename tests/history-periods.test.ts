@@ -1,6 +1,6 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { teamBoard } from "../worker/team-boards.ts";
+import { teamBoard } from "../worker/board-hosts.ts";
 import { api, createTeam, createToken, event, ingest, json, snapshot, type TeamFixture, travelTo } from "./helpers.ts";
 
 

@@ -1,6 +1,6 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { teamBoard } from "../worker/team-boards.ts";
+import { teamBoard } from "../worker/board-hosts.ts";
 import { createTeam, event, ingest, snapshot } from "./helpers.ts";
 
 const historyCount = async (orgId: string) =>

@@ -1,7 +1,7 @@
 import { env, evictDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ServerFrame } from "../protocol/index.ts";
-import { teamBoard } from "../worker/team-boards.ts";
+import { teamBoard } from "../worker/board-hosts.ts";
 import { api, BASE, connect, createTeam, event, idsAndScores, ingest, json, replay, snapshot } from "./helpers.ts";
 
 describe("live board over a WebSocket", () => {

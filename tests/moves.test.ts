@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LiveBoard, type Member } from "../durable-objects/live-board.ts";
-import { teamBoard } from "../worker/team-boards.ts";
+import { teamBoard } from "../worker/board-hosts.ts";
 import { api, createTeam, createToken, event, idsAndScores, ingest, json, snapshot, type TeamFixture, travelTo } from "./helpers.ts";
 
 /** Team t1 (a1–a3, the fixture's day boards, Stockholm) and team t2 with Bea (b1) and a contacts day board. */
@@ -97,7 +97,7 @@ describe("dated team moves", () => {
       visibility: { mode: "everyone" as const, n: 3, k: 1, showScores: true, anonymise: false },
     };
     const board = new LiveBoard(config, "UTC", hours(13), members);
-    const entry = board.withEvent(undefined, { kind: "add", value: 1, part: "numerator", occurredAt: hours(9) }, 1);
+    const entry = board.withEvent(undefined, { metric: "m", kind: "add", value: 1, part: "numerator", occurredAt: hours(9) }, 1);
     for (const agent of ["mover", "newcomer", "stayer", "stranger"]) board.put(agent, entry);
     expect(board.ranking.entries().map((s) => s.member).sort()).toEqual(["mover", "stayer"]);
     expect(board.nameOf("mover")).toBe("Mover");

@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { teamBoard } from "../worker/team-boards.ts";
+import { teamBoard } from "../worker/board-hosts.ts";
 import { api, connect, createTeam, event, ingest, json, snapshot, travelTo } from "./helpers.ts";
 
 

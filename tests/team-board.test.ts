@@ -1,6 +1,6 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { teamBoard } from "../worker/team-boards.ts";
+import { teamBoard } from "../worker/board-hosts.ts";
 import { api, createTeam, event, ingest, json, snapshot } from "./helpers.ts";
 
 const standings = async (key: string, board: string) =>

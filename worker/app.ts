@@ -7,6 +7,7 @@ import { boardRoutes } from "./routes/boards.ts";
 import { directory } from "./routes/directory.ts";
 import { events } from "./routes/events.ts";
 import { history } from "./routes/history.ts";
+import { metricRoutes } from "./routes/metrics.ts";
 import { org } from "./routes/org.ts";
 import { tokens } from "./routes/tokens.ts";
 import { visibility } from "./routes/visibility.ts";
@@ -35,6 +36,7 @@ app.route("/v1", events);
 app.route("/v1", boardRoutes);
 app.route("/v1", history);
 app.route("/v1", directory);
+app.route("/v1", metricRoutes);
 
 app.notFound(() => problemResponse(new ProblemError(404, "Not found", "No such route.")));
 

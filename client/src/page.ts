@@ -140,10 +140,11 @@ export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Fills a board picker with the boards, grouped by team. */
+/** Fills a board picker with the boards, grouped by team (roll-ups by department, or the org). */
 export function fillBoardSelect(select: HTMLSelectElement, boards: readonly Board[]): void {
   const byTeam = new Map<string, Board[]>();
-  for (const board of boards) byTeam.set(board.teamId, [...(byTeam.get(board.teamId) ?? []), board]);
+  const groupOf = (b: Board) => b.teamId ?? (b.departmentId ? `department ${b.departmentId}` : "whole org");
+  for (const board of boards) byTeam.set(groupOf(board), [...(byTeam.get(groupOf(board)) ?? []), board]);
   select.replaceChildren(
     ...[...byTeam].map(([teamId, teamBoards]) => {
       const group = document.createElement("optgroup");

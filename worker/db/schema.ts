@@ -4,7 +4,7 @@
  * Instants are integer milliseconds since the epoch.
  */
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { Role, VisibilityOverrides } from "../../protocol/index.ts";
+import type { Role, ScorecardComponentInput, VisibilityOverrides } from "../../protocol/index.ts";
 
 const timestamps = {
   createdAt: integer("created_at").notNull(),
@@ -123,10 +123,14 @@ export const metrics = sqliteTable(
     key: text("key").notNull(),
     label: text("label").notNull(),
     unit: text("unit").notNull().default(""),
-    aggregation: text("aggregation", { enum: ["sum", "count", "avg", "ratio", "min", "max", "last"] }).notNull(),
+    aggregation: text("aggregation", { enum: ["sum", "count", "avg", "ratio", "min", "max", "last", "scorecard"] }).notNull(),
     direction: text("direction", { enum: ["higher", "lower"] }).notNull(),
     /** Samples (a ratio: its denominator) an agent needs in a period before being ranked; 0: none. */
     minVolume: integer("min_volume").notNull().default(0),
+    /** A scorecard's blend: the metrics it weighs and their targets; null for other metrics. */
+    components: text("components", { mode: "json" }).$type<ScorecardComponentInput[]>(),
+    /** A scorecard's most a component can attain, percent of target. */
+    cap: real("cap"),
     active,
     ...timestamps,
   },
@@ -139,7 +143,14 @@ export const boards = sqliteTable(
     orgId: text("org_id").notNull().references(() => orgs.id),
     id: text("id").notNull(),
     name: text("name").notNull(),
+    /** `team`, or a roll-up over a department's teams or the whole org. */
+    scope: text("scope", { enum: ["team", "department", "org"] }).notNull().default("team"),
+    /** The board's team; "" for roll-ups. */
     teamId: text("team_id").notNull(),
+    /** A department roll-up's department. */
+    departmentId: text("department_id"),
+    ranks: text("ranks", { enum: ["agents", "teams", "departments"] }).notNull().default("agents"),
+    teamScore: text("team_score", { enum: ["total", "average"] }),
     metricKey: text("metric_key").notNull(),
     period: text("period", { enum: ["day", "week", "month", "quarter", "contest"] }).notNull(),
     dayStartHour: integer("day_start_hour").notNull().default(0),

@@ -2,14 +2,14 @@
 import { and, asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
-import { type Board, BoardCreate, BoardPatch, contestProblems, effectiveVisibility, type ErrorFrame, type VisibilityOverrides } from "../../protocol/index.ts";
-import type { ConnectRequest } from "../../durable-objects/team-board.ts";
+import { type Board, BoardCreate, BoardPatch, contestProblems, effectiveVisibility, type ErrorFrame, scopeProblems, type VisibilityOverrides } from "../../protocol/index.ts";
+import type { SocketRequest } from "../../durable-objects/fanout.ts";
 import { type AppEnv, authenticate, type Caller, randomId, requireScope } from "../auth.ts";
 import { viewerForBoard, visibleBoards } from "../board-access.ts";
 import { deactivateInOrg, findInOrg, inOrg } from "../db/org-rows.ts";
-import { boards, metrics, teams } from "../db/schema.ts";
+import { boards, departments, metrics, teams } from "../db/schema.ts";
 import { notFound, ProblemError, readJson } from "../problem.ts";
-import { refreshTeams, teamBoard } from "../team-boards.ts";
+import { boardExplain, boardSnapshot, openBoardSocket, refreshBoardHosts } from "../board-hosts.ts";
 import { orgVisibility } from "./visibility.ts";
 
 export const boardRoutes = new Hono<AppEnv>();
@@ -18,7 +18,11 @@ type BoardRow = typeof boards.$inferSelect;
 const boardJson = (r: BoardRow, org: VisibilityOverrides): Board => ({
   id: r.id,
   name: r.name,
-  teamId: r.teamId,
+  scope: r.scope,
+  teamId: r.scope === "team" ? r.teamId : null,
+  departmentId: r.departmentId,
+  ranks: r.ranks,
+  teamScore: r.teamScore,
   metric: r.metricKey,
   period: r.period,
   dayStartHour: r.dayStartHour,
@@ -67,19 +71,35 @@ function checkContest(board: Parameters<typeof contestProblems>[0]): void {
 
 const instantOrNull = (iso: string | null | undefined) => (iso ? Date.parse(iso) : null);
 
+/** A board's team or department must be an active row of the org. */
+async function checkOwner(env: Env, orgId: string, body: { teamId?: string | undefined; departmentId?: string | undefined }): Promise<void> {
+  const db = drizzle(env.DB);
+  const [table, id, field] = body.teamId ? ([teams, body.teamId, "teamId"] as const) : body.departmentId ? ([departments, body.departmentId, "departmentId"] as const) : [null, "", ""];
+  if (!table) return;
+  const [row] = await db
+    .select({ id: table.id })
+    .from(table)
+    .where(and(eq(table.orgId, orgId), eq(table.id, id), eq(table.active, true)));
+  const what = field === "teamId" ? "team" : "department";
+  if (!row) throw new ProblemError(422, "Unknown reference", `No active ${what} '${id}' in this org.`, [{ path: `/${field}`, message: `unknown ${what} '${id}'` }]);
+}
+
 boardRoutes.post("/boards", requireScope("admin"), async (c) => {
   const body = await readJson(c, BoardCreate);
   checkContest(body);
+  const scoped = scopeProblems(body);
+  if (scoped.length > 0) throw new ProblemError(422, "Validation failed", "A team board names its team; a department roll-up its department; an org roll-up neither.", scoped);
   const orgId = c.var.caller.orgId;
   const db = drizzle(c.env.DB);
-  const [team] = await db
-    .select({ id: teams.id })
-    .from(teams)
-    .where(and(eq(teams.orgId, orgId), eq(teams.id, body.teamId), eq(teams.active, true)));
-  if (!team) {
-    throw new ProblemError(422, "Unknown reference", `No active team '${body.teamId}' in this org.`, [{ path: "/teamId", message: `unknown team '${body.teamId}'` }]);
-  }
+  await checkOwner(c.env, orgId, body);
   const metric = await activeMetric(c.env, orgId, body.metric);
+  const ranksGroups = body.ranks !== "agents";
+  // A total of averages (or of handle times) means nothing: totals are for sums and counts.
+  if (body.teamScore === "total" && metric.aggregation !== "sum" && metric.aggregation !== "count") {
+    throw new ProblemError(422, "Validation failed", "A total is only meaningful for sum and count metrics; use 'average'.", [
+      { path: "/teamScore", message: `'total' needs a sum or count metric; '${metric.key}' is ${metric.aggregation}` },
+    ]);
+  }
   const now = Date.now();
   const id = body.id ?? randomId("brd");
   const [row] = await db
@@ -88,7 +108,11 @@ boardRoutes.post("/boards", requireScope("admin"), async (c) => {
       orgId,
       id,
       name: body.name ?? `${metric.label} · ${body.period}`,
-      teamId: body.teamId,
+      scope: body.scope,
+      teamId: body.teamId ?? "",
+      departmentId: body.departmentId ?? null,
+      ranks: body.ranks,
+      teamScore: ranksGroups ? (body.teamScore ?? "average") : null,
       metricKey: body.metric,
       period: body.period,
       dayStartHour: body.dayStartHour,
@@ -101,7 +125,7 @@ boardRoutes.post("/boards", requireScope("admin"), async (c) => {
     .onConflictDoNothing()
     .returning();
   if (!row) throw new ProblemError(409, "Conflict", `A board with id '${id}' already exists.`, [{ path: "/id", message: "already exists" }]);
-  await refreshTeams(c.env, orgId, [row.teamId]);
+  await refreshBoardHosts(c.env, orgId, row, { feeders: true });
   return c.json(boardJson(row, await orgVisibility(c.env.DB, orgId)), 201);
 });
 
@@ -128,14 +152,14 @@ boardRoutes.patch("/boards/:id", requireScope("admin"), async (c) => {
     .where(inOrg(boards, orgId, c.req.param("id")))
     .returning();
   if (!row) throw notFound("board", c.req.param("id"));
-  await refreshTeams(c.env, orgId, [row.teamId]);
+  await refreshBoardHosts(c.env, orgId, row, { feeders: true });
   return c.json(boardJson(row, await orgVisibility(c.env.DB, orgId)));
 });
 
 boardRoutes.delete("/boards/:id", requireScope("admin"), async (c) => {
   const orgId = c.var.caller.orgId;
   const row = await deactivateInOrg(drizzle(c.env.DB), boards, "board", orgId, c.req.param("id"));
-  await refreshTeams(c.env, orgId, [row.teamId]);
+  await refreshBoardHosts(c.env, orgId, row, { feeders: true });
   return c.json(boardJson(row, await orgVisibility(c.env.DB, orgId)));
 });
 
@@ -145,9 +169,29 @@ boardRoutes.get("/boards/:id", requireScope("read"), async (c) => {
   const [org, row] = await Promise.all([orgVisibility(c.env.DB, orgId), findInOrg(drizzle(c.env.DB), boards, "board", orgId, c.req.param("id"))]);
   const viewer = await viewerForBoard(c.env.DB, c.var.caller, row);
   if (!row.active) return c.json({ board: boardJson(row, org), snapshot: null });
-  const snapshot = await teamBoard(c.env, orgId, row.teamId).snapshot({ orgId, teamId: row.teamId }, row.id, viewer);
+  const snapshot = await boardSnapshot(c.env, orgId, row, viewer);
   if (!snapshot) throw notFound("board", row.id);
   return c.json({ board: boardJson(row, org), snapshot });
+});
+
+/**
+ * Why an agent has their score: a scorecard's components, targets, attainment and points. Leads,
+ * managers and admins may ask about anyone on their boards; an agent about their own row only.
+ */
+boardRoutes.get("/boards/:id/explain/:agentId", requireScope("read"), async (c) => {
+  const { orgId } = c.var.caller;
+  const row = await findInOrg(drizzle(c.env.DB), boards, "board", orgId, c.req.param("id"));
+  const viewer = await viewerForBoard(c.env.DB, c.var.caller, row);
+  const agentId = c.req.param("agentId");
+  if (viewer.kind === "display" || (viewer.kind === "agent" && viewer.agentId !== agentId)) {
+    throw new ProblemError(403, "Forbidden", "Only the agent themselves, their leads, managers and admins may see how a score is made.", [
+      { path: "agentId", message: "not yours to explain" },
+    ]);
+  }
+  if (!row.active) throw notFound("active board", row.id);
+  const explanation = await boardExplain(c.env, orgId, row, agentId);
+  if (!explanation) throw notFound("agent on board", agentId);
+  return c.json(explanation);
 });
 
 /**
@@ -158,20 +202,19 @@ boardRoutes.get("/boards/:id/live", async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new ProblemError(426, "Upgrade required", "Open this URL as a WebSocket.", [{ path: "header/upgrade", message: "expected 'websocket'" }]);
   }
-  let connect: ConnectRequest;
+  let connect: SocketRequest & { orgId: string; row: typeof boards.$inferSelect };
   try {
     const caller: Caller = await authenticate(c, "read", { allowQueryToken: true });
     const row = await findInOrg(drizzle(c.env.DB), boards, "board", caller.orgId, c.req.param("id"));
     const viewer = await viewerForBoard(c.env.DB, caller, row);
     if (!row.active) throw notFound("active board", row.id);
-    connect = { orgId: caller.orgId, teamId: row.teamId, boardId: row.id, viewer, ...(caller.token ? { tokenId: caller.token.jti } : {}) };
+    connect = { orgId: caller.orgId, row, boardId: row.id, viewer, ...(caller.token ? { tokenId: caller.token.jti } : {}) };
   } catch (error) {
     if (error instanceof ProblemError) return refuseSocket(error);
     throw error;
   }
-  const headers = new Headers({ upgrade: "websocket" });
-  headers.set("x-floorboard-connect", JSON.stringify(connect));
-  return teamBoard(c.env, connect.orgId, connect.teamId).fetch("https://team-board/connect", { headers });
+  const { orgId, row, ...socket } = connect;
+  return openBoardSocket(c.env, orgId, row, socket);
 });
 
 const REFUSAL_CODES: Partial<Record<number, ErrorFrame["code"]>> = { 401: "unauthorized", 403: "forbidden", 404: "not_found" };

@@ -17,22 +17,20 @@ import {
   DepartmentCreate,
   DepartmentPatch,
   MAX_CLOCK_SKEW_MS,
-  MetricCreate,
-  MetricPatch,
   TeamCreate,
   TeamPatch,
 } from "../../protocol/index.ts";
 import { type AppEnv, randomId, requireScope } from "../auth.ts";
 import { chunk, replaceStints, stintsOf, teamNow } from "../db/memberships.ts";
-import { agentExternalIds, agents, boards, departments, metrics, teams } from "../db/schema.ts";
+import { agentExternalIds, agents, boards, departments, teams } from "../db/schema.ts";
 import { deactivateInOrg, findInOrg, inOrg } from "../db/org-rows.ts";
 import { forgetDirectory, MOVE_SETTLE_MS } from "../directory-cache.ts";
 import { notFound, parseWith, ProblemError, readJson } from "../problem.ts";
-import { refreshTeams } from "../team-boards.ts";
+import { leaveDepartment, refreshDepartment, refreshTeams } from "../board-hosts.ts";
 
 export const directory = new Hono<AppEnv>();
 // Scoped to this router's own paths, so that an unknown /v1 path is a 404 rather than a 401/403.
-for (const resource of ["departments", "teams", "agents", "metrics"]) directory.use(`/${resource}/*`, requireScope("admin"));
+for (const resource of ["departments", "teams", "agents"]) directory.use(`/${resource}/*`, requireScope("admin"));
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const stamps = (r: { createdAt: number; updatedAt: number }) => ({ createdAt: iso(r.createdAt), updatedAt: iso(r.updatedAt) });
@@ -90,12 +88,17 @@ directory.get("/departments/:id", async (c) => {
 
 directory.patch("/departments/:id", async (c) => {
   const body = await readJson(c, DepartmentPatch);
-  const [row] = await drizzle(c.env.DB)
+  const orgId = c.var.caller.orgId;
+  const db = drizzle(c.env.DB);
+  const [row] = await db
     .update(departments)
     .set({ ...body, updatedAt: Date.now() })
-    .where(inOrg(departments, c.var.caller.orgId, c.req.param("id")))
+    .where(inOrg(departments, orgId, c.req.param("id")))
     .returning();
   if (!row) throw notFound("department", c.req.param("id"));
+  // Roll-ups show the department's name: its teams report it, and its own object serves it.
+  const members = await db.select({ id: teams.id }).from(teams).where(and(eq(teams.orgId, orgId), eq(teams.departmentId, row.id)));
+  await refreshDepartment(c.env, orgId, row.id, members.map((t) => t.id));
   return c.json(departmentJson(row));
 });
 
@@ -149,12 +152,16 @@ directory.patch("/teams/:id", async (c) => {
   const db = drizzle(c.env.DB);
   const orgId = c.var.caller.orgId;
   if (body.departmentId) await requireActive(db, departments, orgId, body.departmentId, "/departmentId", "department");
+  const before = await findInOrg(db, teams, "team", orgId, c.req.param("id"));
   const [row] = await db
     .update(teams)
     .set({ ...body, updatedAt: Date.now() })
     .where(inOrg(teams, orgId, c.req.param("id")))
     .returning();
   if (!row) throw notFound("team", c.req.param("id"));
+  // A team that changes department leaves its old department's roll-ups from the current periods on.
+  if (row.departmentId !== before.departmentId) await leaveDepartment(c.env, orgId, before.departmentId, row.id);
+  await refreshTeams(c.env, orgId, [row.id]);
   return c.json(teamJson(row));
 });
 
@@ -465,81 +472,4 @@ directory.delete("/agents/:id/moves/:from", async (c) => {
   const next = withoutMove(stints, from);
   await writeStints(c.env, orgId, agentId, stints, next, from, now);
   return c.json(stintsJson(agentId, next, now));
-});
-
-// ---------------------------------------------------------------------------------------------
-// Metrics
-
-const metricJson = (r: typeof metrics.$inferSelect) => ({
-  key: r.key,
-  label: r.label,
-  unit: r.unit,
-  aggregation: r.aggregation,
-  direction: r.direction,
-  minVolume: r.minVolume,
-  active: r.active,
-  ...stamps(r),
-});
-
-async function teamsWithBoardsOn(env: Env, orgId: string, metricKey: string): Promise<string[]> {
-  const rows = await drizzle(env.DB)
-    .selectDistinct({ teamId: boards.teamId })
-    .from(boards)
-    .where(and(eq(boards.orgId, orgId), eq(boards.metricKey, metricKey)));
-  return rows.map((r) => r.teamId);
-}
-
-directory.get("/metrics", async (c) => {
-  const rows = await drizzle(c.env.DB).select().from(metrics).where(eq(metrics.orgId, c.var.caller.orgId)).orderBy(asc(metrics.key));
-  return c.json({ metrics: rows.map(metricJson) });
-});
-
-directory.post("/metrics", async (c) => {
-  const body = await readJson(c, MetricCreate);
-  const orgId = c.var.caller.orgId;
-  const now = Date.now();
-  const [row] = await drizzle(c.env.DB)
-    .insert(metrics)
-    .values({ orgId, ...body, createdAt: now, updatedAt: now })
-    .onConflictDoNothing()
-    .returning();
-  if (!row) throw conflict("metric", body.key, "/key");
-  forgetDirectory(orgId);
-  return c.json(metricJson(row), 201);
-});
-
-directory.get("/metrics/:key", async (c) => {
-  const [row] = await drizzle(c.env.DB)
-    .select()
-    .from(metrics)
-    .where(and(eq(metrics.orgId, c.var.caller.orgId), eq(metrics.key, c.req.param("key"))));
-  if (!row) throw notFound("metric", c.req.param("key"));
-  return c.json(metricJson(row));
-});
-
-directory.patch("/metrics/:key", async (c) => {
-  const body = await readJson(c, MetricPatch);
-  const orgId = c.var.caller.orgId;
-  const [row] = await drizzle(c.env.DB)
-    .update(metrics)
-    .set({ ...body, updatedAt: Date.now() })
-    .where(and(eq(metrics.orgId, orgId), eq(metrics.key, c.req.param("key"))))
-    .returning();
-  if (!row) throw notFound("metric", c.req.param("key"));
-  forgetDirectory(orgId);
-  await refreshTeams(c.env, orgId, await teamsWithBoardsOn(c.env, orgId, row.key));
-  return c.json(metricJson(row));
-});
-
-directory.delete("/metrics/:key", async (c) => {
-  const orgId = c.var.caller.orgId;
-  const [row] = await drizzle(c.env.DB)
-    .update(metrics)
-    .set({ active: false, updatedAt: Date.now() })
-    .where(and(eq(metrics.orgId, orgId), eq(metrics.key, c.req.param("key"))))
-    .returning();
-  if (!row) throw notFound("metric", c.req.param("key"));
-  forgetDirectory(orgId);
-  await refreshTeams(c.env, orgId, await teamsWithBoardsOn(c.env, orgId, row.key));
-  return c.json(metricJson(row));
 });

@@ -6,7 +6,7 @@ import type { IngestEvent, RefusedEvent } from "../../durable-objects/team-board
 import { type AppEnv, requireScope } from "../auth.ts";
 import { activeMetrics, MOVE_SETTLE_MS, resolveAgents } from "../directory-cache.ts";
 import { ProblemError, readJson } from "../problem.ts";
-import { teamBoard } from "../team-boards.ts";
+import { teamBoard } from "../board-hosts.ts";
 
 export const events = new Hono<AppEnv>();
 
@@ -28,6 +28,7 @@ events.post("/events", requireScope("ingest"), async (c) => {
     const aggregation = metrics.get(event.metric);
     if (!placement || !placement.active) errors.push({ path: `/events/${i}/agent`, message: `unknown agent '${event.agent}'` });
     if (!aggregation) errors.push({ path: `/events/${i}/metric`, message: `unknown metric '${event.metric}'` });
+    if (aggregation === "scorecard") errors.push({ path: `/events/${i}/metric`, message: `'${event.metric}' is a scorecard; send events for the metrics it blends` });
     if (aggregation && aggregation !== "ratio" && event.part !== undefined) {
       errors.push({ path: `/events/${i}/part`, message: `only for ratio metrics; '${event.metric}' is ${aggregation}` });
     }

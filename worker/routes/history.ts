@@ -12,7 +12,7 @@ import { type BoardView, type ProjectableBoard, projectViewFor, type Viewer } fr
 import { RankedBoard } from "../../durable-objects/ranking.ts";
 import { type AppEnv, requireScope } from "../auth.ts";
 import { viewerForBoard } from "../board-access.ts";
-import { agents, periodClosures, periodStandings } from "../db/schema.ts";
+import { agents, departments, periodClosures, periodStandings, teams } from "../db/schema.ts";
 import { ProblemError, readQuery } from "../problem.ts";
 import { boardSettings } from "./visibility.ts";
 
@@ -31,8 +31,8 @@ async function boardFor(d1: D1Database, c: { var: AppEnv["Variables"] }, boardId
   return { board, viewer, visibility: settings.effective };
 }
 
-/** The last `limit` closed periods of the board and their standings, newest first. */
-async function closedPeriods(d1: D1Database, orgId: string, boardId: string, limit: number) {
+/** The last `limit` closed periods of the board and their standings, newest first, with today's names of who stood in them. */
+async function closedPeriods(d1: D1Database, orgId: string, boardId: string, limit: number, ranks: "agents" | "teams" | "departments" = "agents") {
   const db = drizzle(d1);
   const closures = await db
     .select()
@@ -51,11 +51,15 @@ async function closedPeriods(d1: D1Database, orgId: string, boardId: string, lim
   const ids = [...new Set(standings.map((s) => s.agentId))];
   const people = new Map<string, { name: string; optedOut: boolean }>();
   for (let i = 0; i < ids.length; i += 90) {
-    const rows = await db
-      .select({ id: agents.id, name: agents.name, optedOut: agents.optedOut })
-      .from(agents)
-      .where(and(eq(agents.orgId, orgId), inArray(agents.id, ids.slice(i, i + 90))));
-    for (const r of rows) people.set(r.id, r);
+    const chunk = ids.slice(i, i + 90);
+    // A board of teams or departments stood them, not agents.
+    const rows =
+      ranks === "agents"
+        ? await db.select({ id: agents.id, name: agents.name, optedOut: agents.optedOut }).from(agents).where(and(eq(agents.orgId, orgId), inArray(agents.id, chunk)))
+        : ranks === "teams"
+          ? await db.select({ id: teams.id, name: teams.name }).from(teams).where(and(eq(teams.orgId, orgId), inArray(teams.id, chunk)))
+          : await db.select({ id: departments.id, name: departments.name }).from(departments).where(and(eq(departments.orgId, orgId), inArray(departments.id, chunk)));
+    for (const r of rows) people.set(r.id, { name: r.name, optedOut: "optedOut" in r && r.optedOut === true });
   }
   return closures.map((closure) => ({ closure, standings: standings.filter((s) => s.periodStart === closure.periodStart), people }));
 }
@@ -82,7 +86,7 @@ function periodJson(closure: Closure) {
 history.get("/boards/:id/history", requireScope("read"), async (c) => {
   const { limit } = readQuery(c, HistoryQuery);
   const { board, viewer, visibility } = await boardFor(c.env.DB, c, c.req.param("id"));
-  const periods = await closedPeriods(c.env.DB, c.var.caller.orgId, board.id, limit);
+  const periods = await closedPeriods(c.env.DB, c.var.caller.orgId, board.id, limit, board.ranks);
   return c.json({
     board: board.id,
     periods: periods.map(({ closure, standings, people }) => {

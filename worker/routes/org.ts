@@ -6,7 +6,7 @@ import { KeyCreate, OrgCreate, OrgPatch } from "../../protocol/index.ts";
 import { type AppEnv, forgetKeyHash, newApiKey, randomId, requireScope } from "../auth.ts";
 import { apiKeys, orgs } from "../db/schema.ts";
 import { notFound, ProblemError, readJson } from "../problem.ts";
-import { refreshTeams, teamsWithActiveBoards } from "../team-boards.ts";
+import { refreshAllHosts } from "../board-hosts.ts";
 
 export const org = new Hono<AppEnv>();
 
@@ -74,7 +74,7 @@ org.patch("/org", requireScope("admin"), async (c) => {
   const [row] = await db.update(orgs).set({ ...body, updatedAt: Date.now() }).where(eq(orgs.id, orgId)).returning();
   if (!row) throw notFound("org", orgId);
   if (body.timeZone !== undefined || body.lateGraceHours !== undefined) {
-    await refreshTeams(c.env, orgId, await teamsWithActiveBoards(c.env, orgId));
+    await refreshAllHosts(c.env, orgId);
   }
   return c.json(orgJson(row));
 });

@@ -15,7 +15,7 @@ import { stintsOf, teamNow } from "../db/memberships.ts";
 import { setOptOut } from "../db/settings-audit.ts";
 import { agents, boards, departments, teams, viewerTokens } from "../db/schema.ts";
 import { notFound, ProblemError, readJson } from "../problem.ts";
-import { refreshTeams, teamBoard, teamsWithActiveBoards } from "../team-boards.ts";
+import { closeTokenSockets, refreshTeams } from "../board-hosts.ts";
 import { forgetRevocation, signViewerToken, tokenSecret } from "../viewer-tokens.ts";
 
 export const tokens = new Hono<AppEnv>();
@@ -118,11 +118,7 @@ tokens.delete("/tokens/:id", requireScope("admin"), async (c) => {
     .returning();
   if (!row) throw notFound("unrevoked token", id);
   forgetRevocation(id);
-  // Sockets live in team boards. Any team of the org may hold one (an agent may have moved, a
-  // manager's departments span teams), and revocations are rare: tell every team with boards.
-  const teamIds = await teamsWithActiveBoards(c.env, orgId);
-  const results = await Promise.allSettled(teamIds.map((teamId) => teamBoard(c.env, orgId, teamId).closeSocketsOf(id)));
-  for (const r of results) if (r.status === "rejected") console.error("closing a revoked token's sockets failed", r.reason);
+  await closeTokenSockets(c.env, orgId, id);
   return c.json(tokenJson(row));
 });
 

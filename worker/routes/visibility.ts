@@ -13,7 +13,7 @@ import { findInOrg } from "../db/org-rows.ts";
 import { boards, orgs } from "../db/schema.ts";
 import { auditEntries, patchVisibility } from "../db/settings-audit.ts";
 import { notFound, readJson, readQuery } from "../problem.ts";
-import { refreshTeams, teamsWithActiveBoards } from "../team-boards.ts";
+import { refreshAllHosts, refreshBoardHosts } from "../board-hosts.ts";
 
 export const visibility = new Hono<AppEnv>();
 
@@ -42,7 +42,7 @@ visibility.patch("/org/visibility", requireScope("admin"), async (c) => {
   const patch = await readJson(c, VisibilityPatch);
   const { orgId, actor } = c.var.caller;
   if (!(await patchVisibility(c.env.DB, { kind: "org", orgId }, actor, patch))) throw notFound("org", orgId);
-  await refreshTeams(c.env, orgId, await teamsWithActiveBoards(c.env, orgId));
+  await refreshAllHosts(c.env, orgId);
   return c.json(orgSettings(await orgVisibility(c.env.DB, orgId)));
 });
 
@@ -58,7 +58,7 @@ visibility.patch("/boards/:id/visibility", requireScope("admin"), async (c) => {
   const boardId = c.req.param("id");
   if (!(await patchVisibility(c.env.DB, { kind: "board", orgId, boardId }, actor, patch))) throw notFound("board", boardId);
   const { board, settings } = await boardSettings(c.env.DB, orgId, boardId);
-  await refreshTeams(c.env, orgId, [board.teamId]);
+  await refreshBoardHosts(c.env, orgId, board, { feeders: false });
   return c.json(settings);
 });
 

@@ -7,8 +7,7 @@ CREATE TABLE `agent_memberships` (
 	FOREIGN KEY (`org_id`) REFERENCES `orgs`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE INDEX `agent_memberships_team` ON `agent_memberships` (`org_id`,`team_id`);
---> statement-breakpoint
+CREATE INDEX `agent_memberships_team` ON `agent_memberships` (`org_id`,`team_id`);--> statement-breakpoint
 -- backfill
 -- Every existing agent gets one stint: their current team, from the beginning of time.
 INSERT INTO `agent_memberships` (`org_id`, `agent_id`, `team_id`, `from_at`) SELECT `org_id`, `id`, `team_id`, 0 FROM `agents`;
