@@ -153,3 +153,17 @@ export function travelTo(instant: number | string) {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(typeof instant === "string" ? Date.parse(instant) : instant);
 }
+
+/** Polls until `check` passes (roll-ups arrive within a few coalescing intervals). */
+export async function eventually(check: () => Promise<void>, ms = 8000): Promise<void> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (performance.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}

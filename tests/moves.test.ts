@@ -2,7 +2,7 @@ import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LiveBoard, type Member } from "../durable-objects/live-board.ts";
 import { teamBoard } from "../worker/board-hosts.ts";
-import { api, createTeam, createToken, event, idsAndScores, ingest, json, snapshot, type TeamFixture, travelTo } from "./helpers.ts";
+import { api, createTeam, createToken, event, eventually, idsAndScores, ingest, json, snapshot, type TeamFixture, travelTo } from "./helpers.ts";
 
 /** Team t1 (a1–a3, the fixture's day boards, Stockholm) and team t2 with Bea (b1) and a contacts day board. */
 async function twoTeams(): Promise<TeamFixture> {
@@ -27,6 +27,25 @@ async function scheduleMove(t: TeamFixture) {
 
 describe("dated team moves", () => {
   afterEach(() => vi.useRealTimers());
+
+  it("counts a mover's work in each team for team against team, and all of it on the department's board of agents", async () => {
+    const t = await twoTeams();
+    const rollup = (id: string, ranks: string) => api(t.adminKey, "POST", "/v1/boards", { id, scope: "department", departmentId: "sales", ranks, teamScore: ranks === "teams" ? "total" : undefined, metric: "contacts_handled", period: "day" });
+    await json(await rollup("sales-agents", "agents"), 201);
+    await json(await rollup("sales-teams", "teams"), 201);
+    await scheduleMove(t);
+    travelTo("2030-01-15T11:00:00Z");
+    await ingest(t.ingestKey, [contact("a1", "2030-01-15T09:00:00Z"), contact("a1", "2030-01-15T10:00:00Z"), contact("a2", "2030-01-15T09:30:00Z")]);
+    travelTo("2030-01-15T14:00:00Z");
+    await ingest(t.ingestKey, [contact("a1", "2030-01-15T13:00:00Z"), contact("b1", "2030-01-15T13:30:00Z"), contact("b1", "2030-01-15T13:40:00Z")]);
+    await eventually(async () => {
+      // a1 did 2 contacts in t1 and 1 in t2: 3 in the department, each counted once.
+      expect(await standings(t, "sales-agents")).toEqual([["a1", 3], ["b1", 2], ["a2", 1]]);
+      expect(await standings(t, "sales-teams")).toEqual([["t1", 3], ["t2", 3]]);
+    });
+    expect(await standings(t, t.boards.contacts)).toEqual([["a1", 2], ["a2", 1]]);
+    expect(await standings(t, "t2-contacts")).toEqual([["b1", 2], ["a1", 1]]);
+  });
 
   it("counts events before a scheduled move's date for the old team and after it for the new one; a retry of a pre-move event is a duplicate", async () => {
     const t = await twoTeams();

@@ -4,7 +4,7 @@ import type { Row, SnapshotFrame } from "../protocol/index.ts";
 import { addSample, emptyAggregate } from "../durable-objects/aggregation.ts";
 import { Rollup } from "../durable-objects/rollup.ts";
 import type { RollupEntry } from "../durable-objects/rollup-outbox.ts";
-import { api, connect, createKey, createOrg, createToken, event, idsAndScores, ingest, json, snapshot } from "./helpers.ts";
+import { api, connect, createKey, createOrg, createToken, event, eventually, idsAndScores, ingest, json, snapshot } from "./helpers.ts";
 
 /**
  * Two departments: sales (teams t1, t2) and care (t3). Team boards per team (contacts, handle time)
@@ -43,20 +43,6 @@ async function rollupOrg() {
 
 type Fixture = Awaited<ReturnType<typeof rollupOrg>>;
 
-/** Polls until `check` passes (roll-ups arrive within a few coalescing intervals). */
-async function eventually(check: () => Promise<void>, ms = 8000): Promise<void> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (performance.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
 const rowsOf = async (key: string, board: string): Promise<Row[]> => (await snapshot(key, board)).snapshot.rows;
 const scoreMap = (rows: readonly Row[]) => new Map(rows.map((r) => [r.agent!.id, r.score!]));
 const sum = (rows: readonly Row[]) => rows.reduce((n, r) => n + r.score!, 0);
@@ -66,7 +52,8 @@ async function expectRollupsMatchTeams(t: Fixture): Promise<void> {
   const teams = Object.keys(t.members);
   const contacts = new Map(await Promise.all(teams.map(async (team) => [team, await rowsOf(t.readKey, `${team}-contacts`)] as const)));
   const aht = new Map(await Promise.all(teams.map(async (team) => [team, await rowsOf(t.readKey, `${team}-aht`)] as const)));
-  const close = (a: number, b: number) => Math.abs(a - b) < 1e-9;
+  // Frames carry scores to 4 decimals: the mean of rounded scores may differ from the rounded mean by that much.
+  const close = (a: number, b: number) => Math.abs(a - b) < 1e-3;
 
   // Sales, team against team: each team's total contacts, and its agents' average handle time.
   const totals = scoreMap(await rowsOf(t.readKey, "sales-teams-contacts"));
@@ -178,16 +165,14 @@ describe("roll-ups", () => {
   it("rank teams within a department, departments and agents across the org, live from the teams' objects", async () => {
     const t = await rollupOrg();
     const calls = (agent: string, seconds: number[]) => seconds.map((s) => [event(agent, "contacts_handled", 1), event(agent, "handle_time_s", s)]).flat();
-    await ingest(t.ingestKey, [...calls("a1", [200, 300]), ...calls("a2", [100]), ...calls("b1", [150, 150, 180]), ...calls("c1", [400, 420])]);
+    await ingest(t.ingestKey, [...calls("a1", [200, 300]), ...calls("a2", [100]), ...calls("b1", [150, 150, 180, 160]), ...calls("c1", [400, 420])]);
 
     await eventually(async () => {
       const teams = (await snapshot(t.readKey, "sales-teams-contacts")).snapshot;
-      expect(teams.rows.map((r) => [r.agent?.id, r.label, r.score])).toEqual([
-        ["t1", "Team t1", 3],
-        ["t2", "Team t2", 3],
+      expect(teams.rows.map((r) => [r.agent?.id, r.label, r.score, r.rank])).toEqual([
+        ["t2", "Team t2", 4, 1],
+        ["t1", "Team t1", 3, 2],
       ]);
-      // Equal totals: the team that got there first ranks first, both share rank 1.
-      expect(teams.rows.map((r) => r.rank)).toEqual([1, 1]);
       expect(teams.header).toMatchObject({ team: { id: "sales", name: "Sales" }, scope: "department", ranks: "teams", teamScore: "total" });
     });
     await eventually(async () => {
@@ -196,7 +181,7 @@ describe("roll-ups", () => {
       const agents = (await snapshot(t.readKey, "sales-agents-aht")).snapshot;
       expect(idsAndScores(agents.rows)).toEqual([["b1", 160], ["a1", 250]]);
       expect(agents.qualifying).toEqual([{ agent: { id: "a2", name: "Agent a2" }, label: "Agent a2", volume: 1, required: 2 }]);
-      expect(idsAndScores(await rowsOf(t.readKey, "org-departments-contacts"))).toEqual([["sales", 6], ["care", 2]]);
+      expect(idsAndScores(await rowsOf(t.readKey, "org-departments-contacts"))).toEqual([["sales", 7], ["care", 2]]);
     });
     await expectRollupsMatchTeams(t);
 
@@ -208,7 +193,7 @@ describe("roll-ups", () => {
     // Anonymised, other teams are "Team #<place>".
     await json(await api(t.adminKey, "PATCH", "/v1/boards/sales-teams-contacts/visibility", { anonymise: true }), 200);
     const anonymous = (await snapshot(a1.token, "sales-teams-contacts")).snapshot;
-    expect(anonymous.rows.map((r) => [r.label, r.me ?? false])).toEqual([["Team t1", true], ["Team #2", false]]);
+    expect(anonymous.rows.map((r) => [r.label, r.me ?? false])).toEqual([["Team #1", false], ["Team t1", true]]);
     const c1 = await createToken(t.adminKey, { role: "agent", agentId: "c1" });
     await json(await api(c1.token, "GET", "/v1/boards/sales-teams-contacts"), 403);
     expect((await snapshot(c1.token, "org-departments-contacts")).snapshot.rows.find((r) => r.me)).toMatchObject({ agent: { id: "care" } });
@@ -216,7 +201,7 @@ describe("roll-ups", () => {
     // Live: a socket on the org's board of agents hears a new event at a team two levels down.
     const socket = await connect("org-agents-contacts", t.readKey);
     await socket.until(() => socket.frames.length >= 1);
-    await ingest(t.ingestKey, [event("c2", "contacts_handled", 1), event("c2", "contacts_handled", 1), event("c2", "contacts_handled", 1), event("c2", "contacts_handled", 1)]);
+    await ingest(t.ingestKey, Array.from({ length: 5 }, () => event("c2", "contacts_handled", 1)));
     await socket.until(() => socket.frames.some((f) => f.type === "update" && f.changed.some((r) => r.agent?.id === "c2" && r.place === 1)));
     socket.ws.close();
     await expectRollupsMatchTeams(t);
@@ -279,7 +264,8 @@ describe("roll-ups", () => {
   it("counts a team that changes department in its new department from the current periods on", async () => {
     const t = await rollupOrg();
     await ingest(t.ingestKey, [event("c1", "contacts_handled", 1), event("a1", "contacts_handled", 1)]);
-    await eventually(async () => expect(idsAndScores(await rowsOf(t.readKey, "org-departments-contacts"))).toEqual([["care", 1], ["sales", 1]]));
+    // Equal totals: which department got there first depends on which team's object answered first.
+    await eventually(async () => expect(scoreMap(await rowsOf(t.readKey, "org-departments-contacts"))).toEqual(new Map([["care", 1], ["sales", 1]])));
     // t3 joins sales: its agents now count for sales, in the org's board as in the department's.
     await json(await api(t.adminKey, "PATCH", "/v1/teams/t3", { departmentId: "sales" }), 200);
     await ingest(t.ingestKey, [event("c1", "contacts_handled", 1)]);
