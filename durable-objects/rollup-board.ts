@@ -113,6 +113,8 @@ export class RollupBoard extends BoardObject {
   #closures!: ClosureLog;
   #outbox: RollupOutbox;
   #alarmAt: number | null = null;
+  /** Deltas and entries received since the object started (operations, and the coalescing tests). */
+  #received = { deltas: 0, entries: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -151,6 +153,8 @@ export class RollupBoard extends BoardObject {
 
   /** Entries from a team's object (or, at the org's, from a department's), stored before this answers. */
   async apply(scope: RollupScope, delta: RollupDelta): Promise<void> {
+    this.#received.deltas++;
+    for (const b of delta.boards) this.#received.entries += b.entries.length;
     const unknown = delta.boards.some((b) => !this.#rollups.has(b.boardId) && !this.#feeders.has(b.boardId));
     await this.#ensureConfig(scope, unknown);
     const now = Date.now();
@@ -175,6 +179,11 @@ export class RollupBoard extends BoardObject {
     }
     this.fanout.scheduleTick();
     this.#scheduleAlarm();
+  }
+
+  /** How many deltas (messages) and entries this object received since it started. */
+  async stats(): Promise<{ deltas: number; entries: number }> {
+    return { ...this.#received };
   }
 
   /** The board as this viewer may see it right now (REST). */

@@ -1,8 +1,10 @@
+import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Row, SnapshotFrame } from "../protocol/index.ts";
 import { addSample, emptyAggregate } from "../durable-objects/aggregation.ts";
 import { Rollup } from "../durable-objects/rollup.ts";
+import { rollupStub } from "../durable-objects/rollup-board.ts";
 import type { RollupEntry } from "../durable-objects/rollup-outbox.ts";
 import { api, connect, createKey, createOrg, createToken, event, eventually, idsAndScores, ingest, json, snapshot } from "./helpers.ts";
 
@@ -244,6 +246,20 @@ describe("roll-ups", () => {
     );
     // Each run builds an org of 3 teams and 11 boards through the API: slow when files run in parallel.
   }, 180_000);
+
+  it("reaches the org's object coalesced: far fewer messages than events, and never one per event", async () => {
+    const t = await rollupOrg();
+    const agents = Object.values(t.members).flat();
+    // 120 single-event requests at once, across the three teams and both departments.
+    await Promise.all(Array.from({ length: 120 }, (_, i) => ingest(t.ingestKey, [event(agents[i % agents.length]!, "contacts_handled", 1)])));
+    await eventually(() => expectRollupsMatchTeams(t));
+    const org = await rollupStub(env, t.orgId, { kind: "org" }).stats();
+    const sales = await rollupStub(env, t.orgId, { kind: "department", departmentId: "sales" }).stats();
+    // Every agent reached the org (one entry per changed agent per message), in few messages.
+    expect(org.entries).toBeGreaterThanOrEqual(agents.length);
+    expect(org.deltas).toBeLessThan(40);
+    expect(sales.deltas).toBeLessThan(60);
+  });
 
   it("refuses roll-up boards that do not add up, naming the field, and creates nothing", async () => {
     const t = await rollupOrg();
