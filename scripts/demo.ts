@@ -9,6 +9,8 @@ export interface DemoOrg {
   readKey: string;
   teams: { id: string; name: string; departmentId: string; agents: string[] }[];
   boards: { id: string; teamId: string; metric: string; period: "day" | "week" }[];
+  /** Department and org boards (absent in demos seeded before roll-ups existed). */
+  rollups?: { id: string; name: string }[];
 }
 
 const FIRST = ["Amira", "Ben", "Chloé", "Dawit", "Elin", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kavya", "Lars", "Maya", "Nils", "Olu", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Viktor", "Wen", "Ximena", "Yusuf", "Zara", "Anders", "Bea", "Cyrus", "Dina", "Emil", "Fatima", "Gustav", "Hana", "Ivan", "Julia", "Karim", "Linnea", "Mateo", "Nour"];
@@ -66,6 +68,16 @@ export async function seedDemo(baseUrl: string, bootstrapSecret: string, options
   // A bulk upsert takes up to 1,000 agents.
   for (let i = 0; i < agents.length; i += 1000) await admin("PUT", "/v1/agents", { agents: agents.slice(i, i + 1000) });
   for (const metric of DEMO_METRICS) await admin("POST", "/v1/metrics", metric);
+  await admin("POST", "/v1/metrics", {
+    key: "agent_scorecard",
+    label: "Scorecard",
+    aggregation: "scorecard",
+    components: [
+      { metric: "csat", weight: 40, target: 4.5 },
+      { metric: "handle_time_s", weight: 30, target: 300 },
+      { metric: "contacts_handled", weight: 30, target: 40 },
+    ],
+  });
 
   const boards: DemoOrg["boards"] = [];
   for (const team of teams) {
@@ -79,8 +91,28 @@ export async function seedDemo(baseUrl: string, bootstrapSecret: string, options
       }
     }
   }
+  for (const team of teams) {
+    const id = `${team.id}-scorecard-day`;
+    await admin("POST", "/v1/boards", { id, teamId: team.id, metric: "agent_scorecard", period: "day" });
+    boards.push({ id, teamId: team.id, metric: "agent_scorecard", period: "day" });
+  }
+  const rollups = [
+    { id: "sales-teams-contacts-day", name: "Sales: team against team", scope: "department", departmentId: "sales", ranks: "teams", teamScore: "total", metric: "contacts_handled", period: "day" },
+    { id: "care-agents-csat-week", name: "Customer Care: CSAT this week", scope: "department", departmentId: "care", metric: "csat", period: "week" },
+    { id: "org-departments-contacts-day", name: "Department against department", scope: "org", ranks: "departments", teamScore: "total", metric: "contacts_handled", period: "day" },
+    { id: "org-agents-scorecard-day", name: "Whole floor: scorecard", scope: "org", metric: "agent_scorecard", period: "day" },
+  ];
+  for (const board of rollups) await admin("POST", "/v1/boards", board);
   const key = async (name: string, scopes: string[]) => (await admin<{ key: string }>("POST", "/v1/keys", { name, scopes })).key;
-  return { orgId: org.id, adminKey, ingestKey: await key("demo feed", ["ingest"]), readKey: await key("demo viewer", ["read"]), teams, boards };
+  return {
+    orgId: org.id,
+    adminKey,
+    ingestKey: await key("demo feed", ["ingest"]),
+    readKey: await key("demo viewer", ["read"]),
+    teams,
+    boards,
+    rollups: rollups.map(({ id, name }) => ({ id, name })),
+  };
 }
 
 /** Issues a viewer token (`POST /v1/tokens`) with the admin key. */

@@ -32,7 +32,7 @@ const worker = await startLocalWorker({
 const url = worker.url;
 
 if (!saved.demo || !(await demoStillValid(url, saved.demo))) {
-  console.log("Seeding the demo org (2 departments, 4 teams, 40 agents, 4 metrics, day and week boards)…");
+  console.log("Seeding the demo org (2 departments, 4 teams, 40 agents, 4 metrics and a scorecard, team boards and roll-ups)…");
   saved.demo = await seedDemo(url, saved.bootstrapSecret);
   save();
 }
@@ -64,7 +64,7 @@ console.log(`
   Wallboard      ${url}/?board=${board.id}#token=${displayToken}
   Admin page     ${url}/admin#token=${adminToken}
   (the agent is ${team.agents[0]} on ${team.name}; agent, lead and admin links last 8 hours)
-
+${demo.rollups?.length ? `\n  Roll-ups (full view):\n${demo.rollups.map((r) => `  ${r.name.padEnd(34)} ${url}/?board=${r.id}#token=${adminToken}`).join("\n")}\n` : ""}
   Admin API key  ${demo.adminKey}
   Ingest key     ${demo.ingestKey}
   Read key       ${demo.readKey}
