@@ -128,7 +128,9 @@ export class RollupBoard extends BoardObject {
       (boardId, periodStart, keys) => this.#readEntries(boardId, periodStart, keys),
       async (delta) => {
         if (!this.#config) throw new Error("no configuration to forward with");
-        await rollupStub(this.env, this.#config.orgId, { kind: "org" }).apply({ orgId: this.#config.orgId, node: { kind: "org" } }, delta);
+        const node = this.#config.node;
+        const from = node.kind === "department" ? { department: node.departmentId } : {};
+        await rollupStub(this.env, this.#config.orgId, { kind: "org" }).apply({ orgId: this.#config.orgId, node: { kind: "org" } }, { ...delta, ...from });
       },
     );
     ctx.blockConcurrencyWhile(async () => {
@@ -155,25 +157,38 @@ export class RollupBoard extends BoardObject {
   async apply(scope: RollupScope, delta: RollupDelta): Promise<void> {
     this.#received.deltas++;
     for (const b of delta.boards) this.#received.entries += b.entries.length;
+    // Close what ended before a configuration reload builds the boards afresh in the new period.
+    this.#rollPeriods(Date.now());
     const unknown = delta.boards.some((b) => !this.#rollups.has(b.boardId) && !this.#feeders.has(b.boardId));
     await this.#ensureConfig(scope, unknown);
     const now = Date.now();
     this.#rollPeriods(now);
     const graceMs = (this.#config?.lateGraceHours ?? 72) * 3_600_000;
+    const node = scope.node;
+    const boards = delta.boards.map((b) => ({
+      ...b,
+      // A team that changed department may still report to its old one until it hears of the change:
+      // a department takes only its own teams' entries.
+      entries: node.kind === "department" ? b.entries.filter((e) => e.department === node.departmentId) : b.entries,
+    }));
     this.ctx.storage.transactionSync(() => {
-      for (const { boardId, periodStart, entries } of delta.boards) this.#store(boardId, periodStart, entries);
+      for (const { boardId, periodStart, entries } of boards) this.#store(boardId, periodStart, entries, delta.department);
     });
-    for (const { boardId, periodStart, entries } of delta.boards) {
+    for (const { boardId, periodStart, entries } of boards) {
       const feeder = this.#feeders.get(boardId);
       if (feeder) for (const e of entries) this.#outbox.mark(boardId, periodStart, entryKey(e.team, e.agent));
       const rollup = this.#rollups.get(boardId);
       if (!rollup) continue;
       if (periodStart === rollup.period.start) {
-        rollup.apply(entries);
+        rollup.apply(this.#readEntries(boardId, periodStart, entries.map((e) => entryKey(e.team, e.agent))));
         this.fanout.markDirty(boardId);
-      } else if (periodStart < rollup.period.start && this.#closures.has(boardId, periodStart)) {
-        // A closed period changed (a late event or a correction at a team): recorded again, within the grace window.
-        const past = this.#rollupAt(rollup.config, periodStart);
+      }
+      // A period that already closed changed (a late event or a correction at a team), within the
+      // grace window and under the board's current definition: its standings are recorded again.
+      const closed = periodStart < rollup.period.start || (rollup.period.kind === "contest" && rollup.period.end + CLOSE_SETTLE_MS <= now);
+      const definedFrom = Number(this.meta(`defined_from:${boardId}`) ?? 0);
+      if (closed && periodStart >= definedFrom && this.#closures.has(boardId, periodStart)) {
+        const past = periodStart === rollup.period.start ? rollup : this.#rollupAt(rollup.config, periodStart);
         if (past.period.end + graceMs >= now) this.#closures.record(past.board);
       }
     }
@@ -239,7 +254,8 @@ export class RollupBoard extends BoardObject {
   // -------------------------------------------------------------------------------------------
   // Entries
 
-  #store(boardId: string, periodStart: number, entries: readonly RollupEntry[]): void {
+  /** Stores the entries; `fromDepartment`: a department's object forwarding, whose removals touch only its own teams' rows. */
+  #store(boardId: string, periodStart: number, entries: readonly RollupEntry[], fromDepartment?: string): void {
     const present = entries.filter((e) => e.entry !== null);
     const gone = entries.filter((e) => e.entry === null);
     if (present.length > 0) {
@@ -257,10 +273,12 @@ export class RollupBoard extends BoardObject {
     }
     if (gone.length > 0) {
       this.sql.exec(
-        "DELETE FROM entries WHERE board = ? AND period_start = ? AND (team || '/' || agent) IN (SELECT value FROM json_each(?))",
+        "DELETE FROM entries WHERE board = ? AND period_start = ? AND (team || '/' || agent) IN (SELECT value FROM json_each(?)) AND (? IS NULL OR department = ?)",
         boardId,
         periodStart,
         JSON.stringify(gone.map((e) => entryKey(e.team, e.agent))),
+        fromDepartment ?? null,
+        fromDepartment ?? null,
       );
     }
   }
@@ -334,6 +352,7 @@ export class RollupBoard extends BoardObject {
     const period = rollup.board.periodAt(instant);
     rollup.reset(period, this.#readEntries(rollup.config.id, period.start));
     rollup.board.previousRanks = this.#closures.finalRanks(rollup.config.id, period.start);
+    this.setMeta(`period:${rollup.config.id}`, `${period.start}|${period.end}`);
   }
 
   async #drainClosures(): Promise<void> {
@@ -387,14 +406,22 @@ export class RollupBoard extends BoardObject {
     const now = Date.now();
     const next = new Map<string, Rollup>();
     for (const boardConfig of config.boards) {
-      const signature = LiveBoard.signature(boardConfig, config.timeZone) + `|${JSON.stringify(boardConfig.rollup)}`;
-      // A redefined board starts from what the teams report under the new definition (they resend on refresh).
-      if (this.meta(`signature:${boardConfig.id}`) !== signature) {
-        this.sql.exec("DELETE FROM entries WHERE board = ?", boardConfig.id);
-        this.setMeta(`signature:${boardConfig.id}`, signature);
-      }
+      this.#redefine(boardConfig, config.timeZone, now);
       const rollup = new Rollup(boardConfig, config.timeZone, now);
-      this.#startPeriod(rollup, now);
+      // The object may wake (or reload) after its period ended with no one having closed it: within
+      // the settling delay it keeps serving that period; later it records it, then starts the new one.
+      const stored = this.meta(`period:${boardConfig.id}`)?.split("|").map(Number);
+      const [storedStart = NaN, storedEnd = NaN] = stored ?? [];
+      if (stored && storedStart !== rollup.period.start && storedEnd <= now && !this.#closures.has(boardConfig.id, storedStart)) {
+        if (now < storedEnd + CLOSE_SETTLE_MS) {
+          this.#startPeriod(rollup, storedStart);
+        } else {
+          this.#closures.record(this.#rollupAt(boardConfig, storedStart).board);
+          this.#startPeriod(rollup, now);
+        }
+      } else {
+        this.#startPeriod(rollup, now);
+      }
       next.set(boardConfig.id, rollup);
       this.fanout.markDirty(boardConfig.id);
       const previous = this.#rollups.get(boardConfig.id)?.board;
@@ -405,12 +432,27 @@ export class RollupBoard extends BoardObject {
     this.#rollups = next;
     // Forwarded boards: everything held for their current periods goes up again (the object above
     // may have missed a send before this object restarted).
+    for (const b of config.feeders) this.#redefine(b, config.timeZone, now);
     this.#feeders = new Map(config.feeders.map((b) => [b.id, new LiveBoard(b, config.timeZone, now, new Map())]));
     for (const feeder of this.#feeders.values()) {
       for (const e of this.#readEntries(feeder.config.id, feeder.period.start)) this.#outbox.mark(feeder.config.id, feeder.period.start, entryKey(e.team, e.agent));
     }
     this.fanout.scheduleTick();
     this.#scheduleAlarm();
+  }
+
+  /**
+   * A board whose definition changed starts from what the teams report under the new one (they
+   * resend on refresh): its entries go, and closed periods before now are no longer revised (their
+   * recorded standings were made under the old definition).
+   */
+  #redefine(config: BoardConfig, timeZone: string, now: number): void {
+    const signature = LiveBoard.signature(config, timeZone) + `|${JSON.stringify(config.rollup)}`;
+    if (this.meta(`signature:${config.id}`) === signature) return;
+    const first = this.meta(`signature:${config.id}`) === null;
+    this.sql.exec("DELETE FROM entries WHERE board = ?", config.id);
+    this.setMeta(`signature:${config.id}`, signature);
+    if (!first) this.setMeta(`defined_from:${config.id}`, String(new LiveBoard(config, timeZone, now, new Map()).period.start));
   }
 
   #ownerId(): string {

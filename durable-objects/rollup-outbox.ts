@@ -29,6 +29,8 @@ export interface RollupEntry {
 
 export interface RollupDelta {
   boards: { boardId: string; periodStart: number; entries: RollupEntry[] }[];
+  /** Set when a department's object forwards to the org's. */
+  department?: string;
 }
 
 /** team/agent (ids never contain a slash) */

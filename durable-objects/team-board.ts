@@ -519,7 +519,11 @@ export class TeamBoard extends BoardObject {
     for (const boardConfig of config.feeders ?? []) {
       const feeder = new LiveBoard(boardConfig, config.timeZone, now, members, optedOut);
       const signature = LiveBoard.signature(boardConfig, config.timeZone);
-      if (this.meta(`signature:${boardConfig.id}`) !== signature) this.#rebuildScores(feeder, signature);
+      if (this.meta(`signature:${boardConfig.id}`) !== signature) {
+        // Agents who had an entry before a redefinition are sent too: those without one now are removals.
+        for (const [agent] of this.#readScores(boardConfig.id, feeder.period.start)) this.#rollupOutbox.mark(boardConfig.id, feeder.period.start, entryKey(config.teamId, agent));
+        this.#rebuildScores(feeder, signature);
+      }
       this.#startPeriod(feeder, feeder.period);
       next.set(boardConfig.id, feeder);
       for (const agent of feeder.entries.keys()) this.#rollupOutbox.mark(boardConfig.id, feeder.period.start, entryKey(config.teamId, agent));
@@ -540,7 +544,11 @@ export class TeamBoard extends BoardObject {
     const optedOut = new Set(config.optedOut ?? []);
     const found = keys.map((key) => {
       const agent = key.slice(key.indexOf("/") + 1);
-      const entry = periodStart === feeder.period.start ? feeder.entries.get(agent) : this.#readScore(boardId, periodStart, agent);
+      // An agent no longer in the team (deactivated, or moved out before the period) leaves the roll-up
+      // as they leave the team's boards: nothing about them goes up, not even their id.
+      if (!(agent in config.agents)) return { agent, entry: null };
+      // An earlier period's entry is folded from the events (its stored score may predate a redefinition).
+      const entry = periodStart === feeder.period.start ? feeder.entries.get(agent) : this.#foldScore(feeder, periodStart, agent);
       return { agent, entry: entry ?? null };
     });
     // Ties across teams go to who reached the score first: the moment this team received that event.

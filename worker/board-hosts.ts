@@ -120,11 +120,21 @@ async function activeHosts(env: Env, orgId: string): Promise<{ teamIds: string[]
   };
 }
 
-/** The org's settings changed: every object with a board reloads. */
+/**
+ * The org's settings changed (time zone, grace, default visibility): every object with a board
+ * reloads, and when the org has roll-ups, every team and department that feeds them too.
+ */
 export async function refreshAllHosts(env: Env, orgId: string): Promise<void> {
   const { teamIds, nodes } = await activeHosts(env, orgId);
-  await refreshRollups(env, orgId, nodes);
-  await refreshTeams(env, orgId, teamIds);
+  if (nodes.length === 0) return refreshTeams(env, orgId, teamIds);
+  const db = drizzle(env.DB);
+  const [allTeams, allDepartments] = await Promise.all([
+    db.select({ id: teams.id }).from(teams).where(and(eq(teams.orgId, orgId), eq(teams.active, true))),
+    db.select({ id: departments.id }).from(departments).where(and(eq(departments.orgId, orgId), eq(departments.active, true))),
+  ]);
+  const departmentNodes = allDepartments.map((d): RollupNode => ({ kind: "department", departmentId: d.id }));
+  await refreshRollups(env, orgId, [...nodes.filter((n) => n.kind === "org"), ...departmentNodes]);
+  await refreshTeams(env, orgId, [...teamIds, ...allTeams.map((t) => t.id)]);
 }
 
 /**

@@ -71,6 +71,14 @@ function checkContest(board: Parameters<typeof contestProblems>[0]): void {
 
 const instantOrNull = (iso: string | null | undefined) => (iso ? Date.parse(iso) : null);
 
+/** A total of averages (or of handle times) means nothing: totals are for sums and counts. */
+function checkTeamScore(teamScore: string | null, metric: { key: string; aggregation: string }, path = "/metric"): void {
+  if (teamScore !== "total" || metric.aggregation === "sum" || metric.aggregation === "count") return;
+  throw new ProblemError(422, "Validation failed", "A total is only meaningful for sum and count metrics; use 'average'.", [
+    { path, message: `'total' needs a sum or count metric; '${metric.key}' is ${metric.aggregation}` },
+  ]);
+}
+
 /** A board's team or department must be an active row of the org. */
 async function checkOwner(env: Env, orgId: string, body: { teamId?: string | undefined; departmentId?: string | undefined }): Promise<void> {
   const db = drizzle(env.DB);
@@ -94,12 +102,7 @@ boardRoutes.post("/boards", requireScope("admin"), async (c) => {
   await checkOwner(c.env, orgId, body);
   const metric = await activeMetric(c.env, orgId, body.metric);
   const ranksGroups = body.ranks !== "agents";
-  // A total of averages (or of handle times) means nothing: totals are for sums and counts.
-  if (body.teamScore === "total" && metric.aggregation !== "sum" && metric.aggregation !== "count") {
-    throw new ProblemError(422, "Validation failed", "A total is only meaningful for sum and count metrics; use 'average'.", [
-      { path: "/teamScore", message: `'total' needs a sum or count metric; '${metric.key}' is ${metric.aggregation}` },
-    ]);
-  }
+  checkTeamScore(body.teamScore ?? null, metric, "/teamScore");
   const now = Date.now();
   const id = body.id ?? randomId("brd");
   const [row] = await db
@@ -132,9 +135,9 @@ boardRoutes.post("/boards", requireScope("admin"), async (c) => {
 boardRoutes.patch("/boards/:id", requireScope("admin"), async (c) => {
   const body = await readJson(c, BoardPatch);
   const orgId = c.var.caller.orgId;
-  if (body.metric) await activeMetric(c.env, orgId, body.metric);
   const db = drizzle(c.env.DB);
   const current = boardJson(await findInOrg(db, boards, "board", orgId, c.req.param("id")), {});
+  if (body.metric) checkTeamScore(current.teamScore, await activeMetric(c.env, orgId, body.metric));
   const period = body.period ?? current.period;
   // Leaving contests clears the window; otherwise the window is the patch's over the board's.
   const window = period === "contest" ? { startsAt: body.startsAt ?? current.startsAt, endsAt: body.endsAt ?? current.endsAt } : { startsAt: body.startsAt, endsAt: body.endsAt };
