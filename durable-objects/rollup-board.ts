@@ -89,6 +89,7 @@ type EntryRow = {
   team_name: string;
   department: string;
   department_name: string;
+  config_at: number;
 };
 
 const CONFIG_MAX_AGE_MS = 10 * 60_000;
@@ -142,9 +143,19 @@ export class RollupBoard extends BoardObject {
           PRIMARY KEY (board, period_start, team, agent)
         ) WITHOUT ROWID;
       `);
+      // Added after roll-ups first shipped: which team configuration reported the entry.
+      if (!this.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('entries')").toArray().some((c) => c.name === "config_at")) {
+        this.sql.exec("ALTER TABLE entries ADD COLUMN config_at INTEGER NOT NULL DEFAULT 0");
+      }
       this.#closures = new ClosureLog(this.sql);
       const stored = this.meta("config");
       if (stored) this.#applyConfig(JSON.parse(stored) as RollupConfig, { persist: false });
+      // After a restart, a forward for the previous period may have been waiting in memory.
+      for (const feeder of this.#feeders.values()) {
+        if (feeder.period.kind === "contest") continue;
+        const previous = feeder.periodAt(feeder.period.start - 1);
+        for (const e of this.#readEntries(feeder.config.id, previous.start)) this.#outbox.mark(feeder.config.id, previous.start, entryKey(e.team, e.agent));
+      }
       this.#alarmAt = await ctx.storage.getAlarm();
       this.fanout.restore();
     });
@@ -169,7 +180,8 @@ export class RollupBoard extends BoardObject {
       ...b,
       // A team that changed department may still report to its old one until it hears of the change:
       // a department takes only its own teams' entries.
-      entries: node.kind === "department" ? b.entries.filter((e) => e.department === node.departmentId) : b.entries,
+      // and none that a team reported under a configuration older than its leaving this department.
+      entries: node.kind === "department" ? b.entries.filter((e) => e.department === node.departmentId && e.configAt >= this.#droppedAt(e.team)) : b.entries,
     }));
     this.ctx.storage.transactionSync(() => {
       for (const { boardId, periodStart, entries } of boards) this.#store(boardId, periodStart, entries, delta.department);
@@ -221,6 +233,8 @@ export class RollupBoard extends BoardObject {
    */
   async dropTeam(scope: RollupScope, teamId: string): Promise<void> {
     await this.#ensureConfig(scope);
+    // What the team reports under its configuration from before this (still in flight) is refused.
+    this.setMeta(`dropped:${teamId}`, String(Date.now()));
     for (const [boardId, board] of [...[...this.#rollups].map(([id, r]) => [id, r.board] as const), ...this.#feeders]) {
       this.sql.exec("DELETE FROM entries WHERE board = ? AND team = ? AND period_start >= ?", boardId, teamId, board.period.start);
     }
@@ -260,15 +274,16 @@ export class RollupBoard extends BoardObject {
     const gone = entries.filter((e) => e.entry === null);
     if (present.length > 0) {
       this.sql.exec(
-        `INSERT INTO entries (board, period_start, team, agent, entry, reached_at, agent_name, opted_out, team_name, department, department_name)
-         SELECT ?, ?, e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, e.value ->> 5, e.value ->> 6, e.value ->> 7, e.value ->> 8
+        `INSERT INTO entries (board, period_start, team, agent, entry, reached_at, agent_name, opted_out, team_name, department, department_name, config_at)
+         SELECT ?, ?, e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, e.value ->> 5, e.value ->> 6, e.value ->> 7, e.value ->> 8, e.value ->> 9
          FROM json_each(?) AS e WHERE true
          ON CONFLICT (board, period_start, team, agent) DO UPDATE SET entry = excluded.entry, reached_at = excluded.reached_at,
            agent_name = excluded.agent_name, opted_out = excluded.opted_out, team_name = excluded.team_name,
-           department = excluded.department, department_name = excluded.department_name`,
+           department = excluded.department, department_name = excluded.department_name, config_at = excluded.config_at
+         WHERE excluded.config_at >= entries.config_at`,
         boardId,
         periodStart,
-        JSON.stringify(present.map((e) => [e.team, e.agent, entryToJson(e.entry!), e.reachedAt, e.agentName, e.optedOut ? 1 : 0, e.teamName, e.department, e.departmentName])),
+        JSON.stringify(present.map((e) => [e.team, e.agent, entryToJson(e.entry!), e.reachedAt, e.agentName, e.optedOut ? 1 : 0, e.teamName, e.department, e.departmentName, e.configAt])),
       );
     }
     if (gone.length > 0) {
@@ -303,12 +318,13 @@ export class RollupBoard extends BoardObject {
       teamName: r.team_name,
       department: r.department,
       departmentName: r.department_name,
+      configAt: r.config_at,
     }));
     if (!keys) return found;
     const have = new Set(found.map((e) => entryKey(e.team, e.agent)));
     const gone = keys.filter((k) => !have.has(k)).map((k): RollupEntry => {
       const [team = "", agent = ""] = k.split("/");
-      return { team, agent, entry: null, reachedAt: 0, agentName: agent, optedOut: false, teamName: team, department: "", departmentName: "" };
+      return { team, agent, entry: null, reachedAt: 0, agentName: agent, optedOut: false, teamName: team, department: "", departmentName: "", configAt: 0 };
     });
     return [...found, ...gone];
   }
@@ -453,6 +469,11 @@ export class RollupBoard extends BoardObject {
     this.sql.exec("DELETE FROM entries WHERE board = ?", config.id);
     this.setMeta(`signature:${config.id}`, signature);
     if (!first) this.setMeta(`defined_from:${config.id}`, String(new LiveBoard(config, timeZone, now, new Map()).period.start));
+  }
+
+  /** When the team left this department (0: never). */
+  #droppedAt(teamId: string): number {
+    return Number(this.meta(`dropped:${teamId}`) ?? 0);
   }
 
   #ownerId(): string {

@@ -20,6 +20,11 @@ export interface RollupEntry {
   entry: ScoreEntry | null;
   /** When the entry last changed its score (epoch ms): ties across teams go to the earlier. */
   reachedAt: number;
+  /**
+   * When the reporting team's object loaded the configuration it reported under (epoch ms): an
+   * entry reported under an older one (before the team changed department) never overwrites a newer.
+   */
+  configAt: number;
   agentName: string;
   optedOut: boolean;
   teamName: string;

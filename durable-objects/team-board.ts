@@ -92,6 +92,7 @@ export class TeamBoard extends BoardObject {
       this.#closures = new ClosureLog(this.sql);
       const stored = this.meta("config");
       if (stored) this.#applyConfig(JSON.parse(stored) as TeamConfig, { persist: false });
+      this.#resendPreviousPeriods();
       this.#archivedSeq = Number(this.meta("archived_seq") ?? 0);
       this.#lastSeq = this.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM events").one().seq ?? 0;
       this.#alarmAt = await ctx.storage.getAlarm();
@@ -536,19 +537,38 @@ export class TeamBoard extends BoardObject {
     this.#feeders = next;
   }
 
+  /**
+   * After a restart: a send for the previous period may have been waiting in memory (a late event,
+   * a correction), so its entries go up again too, while that period can still change.
+   */
+  #resendPreviousPeriods(): void {
+    const config = this.#config;
+    if (!config) return;
+    const graceMs = (config.lateGraceHours ?? 72) * 3_600_000;
+    for (const feeder of this.#feeders.values()) {
+      if (feeder.period.kind === "contest") continue;
+      const previous = feeder.periodAt(feeder.period.start - 1);
+      if (previous.end + graceMs < Date.now()) continue;
+      for (const agent of this.#foldPeriod(feeder, previous).keys()) this.#rollupOutbox.mark(feeder.config.id, previous.start, entryKey(config.teamId, agent));
+    }
+  }
+
   /** The current state of a feeder's entries, as its roll-up objects receive them. */
   #feederEntries(boardId: string, periodStart: number, keys: readonly EntryKey[]): RollupEntry[] {
     const feeder = this.#feeders.get(boardId);
     const config = this.#config;
     if (!feeder || !config) return [];
     const optedOut = new Set(config.optedOut ?? []);
+    // An earlier period's entries are folded from the events (a stored score may predate a
+    // redefinition): the whole period at once when several agents are asked for.
+    const current = periodStart === feeder.period.start;
+    const folded = !current && keys.length > 1 ? this.#foldPeriod(feeder, feeder.periodAt(periodStart)) : null;
     const found = keys.map((key) => {
       const agent = key.slice(key.indexOf("/") + 1);
       // An agent no longer in the team (deactivated, or moved out before the period) leaves the roll-up
       // as they leave the team's boards: nothing about them goes up, not even their id.
       if (!(agent in config.agents)) return { agent, entry: null };
-      // An earlier period's entry is folded from the events (its stored score may predate a redefinition).
-      const entry = periodStart === feeder.period.start ? feeder.entries.get(agent) : this.#foldScore(feeder, periodStart, agent);
+      const entry = current ? feeder.entries.get(agent) : folded ? folded.get(agent) : this.#foldScore(feeder, periodStart, agent);
       return { agent, entry: entry ?? null };
     });
     // Ties across teams go to who reached the score first: the moment this team received that event.
@@ -564,6 +584,7 @@ export class TeamBoard extends BoardObject {
       agent,
       entry,
       reachedAt: entry ? (receivedAt.get(entry.reachedSeq) ?? 0) : 0,
+      configAt: config.loadedAt,
       agentName: config.agents[agent] ?? agent,
       optedOut: optedOut.has(agent),
       teamName: config.teamName,

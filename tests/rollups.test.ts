@@ -121,6 +121,7 @@ describe("roll-up standings (pure)", () => {
               teamName: r.team,
               department: r.department,
               departmentName: r.department,
+              configAt: 0,
             }));
             rollup.apply(entries);
             for (const e of entries) latest.set(`${e.team}/${e.agent}`, e);
