@@ -1116,7 +1116,7 @@ async function startAndSeed(): Promise<Setup> {
   checkAborted();
 
   log(`seeding the demo org (${CONFIG.agents} agents per team)…`);
-  const demo = await seedDemo(worker.url, bootstrapSecret, { agentsPerTeam: CONFIG.agents });
+  const demo = await seedDemo(worker.url, bootstrapSecret, { agentsPerTeam: CONFIG.agents, scorecardAndRollups: false });
   const team = demo.teams[0]!;
   const board = demo.boards.find((b) => b.teamId === team.id && b.metric === METRIC && b.period === "day")!;
   const agents = team.agents;

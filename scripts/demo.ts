@@ -36,7 +36,16 @@ export async function call<T>(baseUrl: string, key: string, method: string, path
 }
 
 /** Creates the demo org: 2 departments, 4 teams of 10 agents, 4 metrics, day and week boards. */
-export async function seedDemo(baseUrl: string, bootstrapSecret: string, options: { agentsPerTeam?: number } = {}): Promise<DemoOrg> {
+/**
+ * `scorecardAndRollups` (default true): also a scorecard board per team and four roll-ups. The
+ * bench of one team's object leaves them out, so that its figures measure the same boards over time
+ * (bench/rollups.ts measures roll-ups).
+ */
+export async function seedDemo(
+  baseUrl: string,
+  bootstrapSecret: string,
+  options: { agentsPerTeam?: number; scorecardAndRollups?: boolean } = {},
+): Promise<DemoOrg> {
   const perTeam = options.agentsPerTeam ?? 10;
   const { org, adminKey } = await call<{ org: { id: string }; adminKey: string }>(baseUrl, bootstrapSecret, "POST", "/v1/orgs", {
     name: "Northwind Contact Centre",
@@ -91,7 +100,8 @@ export async function seedDemo(baseUrl: string, bootstrapSecret: string, options
       }
     }
   }
-  for (const team of teams) {
+  const extras = options.scorecardAndRollups ?? true;
+  for (const team of extras ? teams : []) {
     const id = `${team.id}-scorecard-day`;
     await admin("POST", "/v1/boards", { id, teamId: team.id, metric: "agent_scorecard", period: "day" });
     boards.push({ id, teamId: team.id, metric: "agent_scorecard", period: "day" });
@@ -102,7 +112,7 @@ export async function seedDemo(baseUrl: string, bootstrapSecret: string, options
     { id: "org-departments-contacts-day", name: "Department against department", scope: "org", ranks: "departments", teamScore: "total", metric: "contacts_handled", period: "day" },
     { id: "org-agents-scorecard-day", name: "Whole floor: scorecard", scope: "org", metric: "agent_scorecard", period: "day" },
   ];
-  for (const board of rollups) await admin("POST", "/v1/boards", board);
+  for (const board of extras ? rollups : []) await admin("POST", "/v1/boards", board);
   const key = async (name: string, scopes: string[]) => (await admin<{ key: string }>("POST", "/v1/keys", { name, scopes })).key;
   return {
     orgId: org.id,
@@ -111,7 +121,7 @@ export async function seedDemo(baseUrl: string, bootstrapSecret: string, options
     readKey: await key("demo viewer", ["read"]),
     teams,
     boards,
-    rollups: rollups.map(({ id, name }) => ({ id, name })),
+    rollups: extras ? rollups.map(({ id, name }) => ({ id, name })) : [],
   };
 }
 
