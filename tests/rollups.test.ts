@@ -274,6 +274,11 @@ describe("roll-ups", () => {
     expect(await path({ scope: "org", teamScore: "total" })).toEqual(["/teamScore"]);
     expect(await path({ scope: "org", ranks: "teams", teamScore: "total", metric: "handle_time_s" })).toEqual(["/teamScore"]);
     await json(await api(t.adminKey, "GET", "/v1/boards/bad"), 404);
+    // Nor can a board or a metric be changed into one.
+    expect((await json<{ errors: { path: string }[] }>(await api(t.adminKey, "PATCH", "/v1/boards/sales-teams-contacts", { metric: "handle_time_s" }), 422)).errors[0]!.path).toBe("/metric");
+    expect((await json<{ errors: { path: string }[] }>(await api(t.adminKey, "PATCH", "/v1/metrics/contacts_handled", { aggregation: "avg" }), 422)).errors[0]!.path).toBe("/aggregation");
+    expect((await json<{ aggregation: string }>(await api(t.adminKey, "GET", "/v1/metrics/contacts_handled"), 200)).aggregation).toBe("count");
+    expect((await json<{ board: { metric: string } }>(await api(t.adminKey, "GET", "/v1/boards/sales-teams-contacts"), 200)).board.metric).toBe("contacts_handled");
     const listed = await json<{ boards: { id: string; scope: string; teamId: string | null; departmentId: string | null; ranks: string; teamScore: string | null }[] }>(await api(t.adminKey, "GET", "/v1/boards"), 200);
     expect(listed.boards.find((b) => b.id === "sales-teams-aht")).toMatchObject({ scope: "department", teamId: null, departmentId: "sales", ranks: "teams", teamScore: "average" });
   });

@@ -109,6 +109,14 @@ metricRoutes.patch("/metrics/:key", async (c) => {
   if (!isCard) {
     if (body.components !== undefined) throw refuse("/components", "only for aggregation 'scorecard'");
     if (body.cap !== undefined) throw refuse("/cap", "only for aggregation 'scorecard'");
+    // Boards that total their teams' scores need a sum or a count: a total of averages means nothing.
+    if (body.aggregation !== undefined && body.aggregation !== "sum" && body.aggregation !== "count") {
+      const totals = await db
+        .select({ id: boards.id })
+        .from(boards)
+        .where(and(eq(boards.orgId, orgId), eq(boards.metricKey, current.key), eq(boards.active, true), eq(boards.teamScore, "total")));
+      if (totals.length > 0) throw refuse("/aggregation", `board ${totals.map((b) => `'${b.id}'`).join(", ")} totals this metric; a total needs sum or count`);
+    }
   } else {
     if (body.direction === "lower") throw refuse("/direction", "a scorecard is always 'higher'");
     if (body.minVolume) throw refuse("/minVolume", "a scorecard qualifies through its components' minimum volumes");
