@@ -422,8 +422,8 @@ export class RollupBoard extends BoardObject {
     const now = Date.now();
     const next = new Map<string, Rollup>();
     for (const boardConfig of config.boards) {
-      this.#redefine(boardConfig, config.timeZone, now);
       const rollup = new Rollup(boardConfig, config.timeZone, now);
+      this.#redefine(boardConfig, config.timeZone, rollup.period.start);
       // The object may wake (or reload) after its period ended with no one having closed it: within
       // the settling delay it keeps serving that period; later it records it, then starts the new one.
       const stored = this.meta(`period:${boardConfig.id}`)?.split("|").map(Number);
@@ -448,8 +448,8 @@ export class RollupBoard extends BoardObject {
     this.#rollups = next;
     // Forwarded boards: everything held for their current periods goes up again (the object above
     // may have missed a send before this object restarted).
-    for (const b of config.feeders) this.#redefine(b, config.timeZone, now);
     this.#feeders = new Map(config.feeders.map((b) => [b.id, new LiveBoard(b, config.timeZone, now, new Map())]));
+    for (const feeder of this.#feeders.values()) this.#redefine(feeder.config, config.timeZone, feeder.period.start);
     for (const feeder of this.#feeders.values()) {
       for (const e of this.#readEntries(feeder.config.id, feeder.period.start)) this.#outbox.mark(feeder.config.id, feeder.period.start, entryKey(e.team, e.agent));
     }
@@ -462,13 +462,13 @@ export class RollupBoard extends BoardObject {
    * resend on refresh): its entries go, and closed periods before now are no longer revised (their
    * recorded standings were made under the old definition).
    */
-  #redefine(config: BoardConfig, timeZone: string, now: number): void {
+  #redefine(config: BoardConfig, timeZone: string, currentStart: number): void {
     const signature = LiveBoard.signature(config, timeZone) + `|${JSON.stringify(config.rollup)}`;
     if (this.meta(`signature:${config.id}`) === signature) return;
     const first = this.meta(`signature:${config.id}`) === null;
     this.sql.exec("DELETE FROM entries WHERE board = ?", config.id);
     this.setMeta(`signature:${config.id}`, signature);
-    if (!first) this.setMeta(`defined_from:${config.id}`, String(new LiveBoard(config, timeZone, now, new Map()).period.start));
+    if (!first) this.setMeta(`defined_from:${config.id}`, String(currentStart));
   }
 
   /** When the team left this department (0: never). */

@@ -53,6 +53,8 @@ export class RollupOutbox {
     /** The entries' current state. */
     private readonly collect: (boardId: string, periodStart: number, keys: readonly EntryKey[]) => RollupEntry[],
     private readonly send: (delta: RollupDelta) => Promise<void>,
+    /** Told when sends start waiting (true) and when everything has been delivered (false). */
+    private readonly onWaiting: (waiting: boolean) => void = () => {},
   ) {}
 
   get pending(): boolean {
@@ -60,6 +62,7 @@ export class RollupOutbox {
   }
 
   mark(boardId: string, periodStart: number, key: EntryKey): void {
+    if (this.#pending.size === 0 && !this.#sending) this.onWaiting(true);
     this.#markQuietly(boardId, periodStart, key);
     this.#schedule(ROLLUP_FLUSH_MS);
   }
@@ -104,6 +107,7 @@ export class RollupOutbox {
     } finally {
       this.#sending = false;
     }
+    if (this.#pending.size === 0 && this.#failures === 0) this.onWaiting(false);
     if (this.#pending.size > 0) this.#schedule(this.#failures === 0 ? ROLLUP_FLUSH_MS : Math.min(ROLLUP_MAX_BACKOFF_MS, 500 * 2 ** this.#failures));
   }
 

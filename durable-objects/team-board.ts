@@ -9,7 +9,7 @@
  */
 import type { IngestResult, ScoreExplanation, SnapshotFrame } from "../protocol/index.ts";
 import { type EventKind, emptyAggregate, foldEvents, foldParts, type Part } from "./aggregation.ts";
-import { type BoardConfig, LiveBoard, type Member, partsFromJson, partsToJson, type ScoreEntry } from "./live-board.ts";
+import { LiveBoard, type Member, partsFromJson, partsToJson, type ScoreEntry } from "./live-board.ts";
 import type { Period } from "./periods.ts";
 import { BoardObject } from "./board-object.ts";
 import { ClosureLog } from "./closures.ts";
@@ -86,13 +86,17 @@ export class TeamBoard extends BoardObject {
         const node = { kind: "department" as const, departmentId: config.departmentId };
         await rollupStub(this.env, config.orgId, node).apply({ orgId: config.orgId, node }, delta);
       },
+      // Remembered in storage, so that a restart knows whether sends were lost with memory.
+      (waiting) => this.setMeta("rollup_waiting", waiting ? "1" : "0"),
     );
     ctx.blockConcurrencyWhile(async () => {
       this.#migrate();
       this.#closures = new ClosureLog(this.sql);
       const stored = this.meta("config");
+      // Read before the configuration is applied, which queues this period's entries again.
+      const sendsWereWaiting = this.meta("rollup_waiting") === "1";
       if (stored) this.#applyConfig(JSON.parse(stored) as TeamConfig, { persist: false });
-      this.#resendPreviousPeriods();
+      if (sendsWereWaiting) this.#resendPreviousPeriods();
       this.#archivedSeq = Number(this.meta("archived_seq") ?? 0);
       this.#lastSeq = this.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM events").one().seq ?? 0;
       this.#alarmAt = await ctx.storage.getAlarm();
@@ -538,8 +542,8 @@ export class TeamBoard extends BoardObject {
   }
 
   /**
-   * After a restart: a send for the previous period may have been waiting in memory (a late event,
-   * a correction), so its entries go up again too, while that period can still change.
+   * After a restart with sends still waiting: one for the previous period may have been among them
+   * (a late event, a correction), so its entries go up again too, while that period can still change.
    */
   #resendPreviousPeriods(): void {
     const config = this.#config;

@@ -22,7 +22,7 @@ import {
 } from "../../protocol/index.ts";
 import { type AppEnv, randomId, requireScope } from "../auth.ts";
 import { chunk, replaceStints, stintsOf, teamNow } from "../db/memberships.ts";
-import { agentExternalIds, agents, boards, departments, teams } from "../db/schema.ts";
+import { agentExternalIds, agents, departments, teams } from "../db/schema.ts";
 import { deactivateInOrg, findInOrg, inOrg } from "../db/org-rows.ts";
 import { forgetDirectory, MOVE_SETTLE_MS } from "../directory-cache.ts";
 import { notFound, parseWith, ProblemError, readJson } from "../problem.ts";
