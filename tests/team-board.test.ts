@@ -1,12 +1,14 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { teamBoard } from "../worker/board-hosts.ts";
-import { api, createTeam, event, ingest, json, snapshot } from "./helpers.ts";
+import { api, createTeam, event, ingest, json, snapshot, travelTo } from "./helpers.ts";
 
 const standings = async (key: string, board: string) =>
   (await snapshot(key, board)).snapshot.rows.map((r) => [r.agent!.id, r.rank, r.score]);
 
 describe("TeamBoard", () => {
+  afterEach(() => vi.useRealTimers());
+
   it("ranks with standard competition ranking, ties ordered by who reached the score first", async () => {
     const t = await createTeam(4);
     // a3 reaches 2 before a1 does; a2 has 3; a4 has 1.
@@ -39,6 +41,8 @@ describe("TeamBoard", () => {
   });
 
   it("aggregates sum, min, max and last as configured", async () => {
+    // Midday in the org's zone, so that samples minutes apart fall in the same day whenever the suite runs.
+    travelTo("2030-01-15T11:00:00Z");
     const t = await createTeam(2);
     const metrics = [
       { key: "sales", aggregation: "sum" },
