@@ -480,6 +480,86 @@ export const IngestResult = z.object({
 export type IngestResult = z.infer<typeof IngestResult>;
 
 // ---------------------------------------------------------------------------------------------
+// Webhook sources: a contact-centre platform or CRM that posts its own webhooks to Floorboard
+
+export const Platform = z.enum(["twilio", "amazon_connect", "genesys_cloud", "aircall", "zendesk", "talkdesk", "generic"]);
+export type Platform = z.infer<typeof Platform>;
+
+/**
+ * The metrics adapters report, by these keys unless a source maps them to the org's own
+ * (`metrics`). Durations are in seconds; `resolved_first_contact` comes as ratio parts (every handled
+ * contact a denominator, one resolved at first contact also a numerator), so it suits a `ratio` metric.
+ */
+export const StandardMetric = z.enum([
+  "contacts_handled",
+  "handle_time_s",
+  "talk_time_s",
+  "hold_time_s",
+  "acw_time_s",
+  "missed_contacts",
+  "resolved_first_contact",
+  "csat",
+  "sales",
+]);
+export type StandardMetric = z.infer<typeof StandardMetric>;
+
+const ExternalIdSystem = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "must be a lower-case key, like the keys of an agent's externalIds");
+const SourceSecret = z.string().min(8).max(512);
+
+/**
+ * `POST /v1/sources`. `secret` is the platform's (Twilio auth token, Zendesk signing secret, Aircall
+ * webhook token) and required for those; for the others Floorboard generates one when it is left out.
+ */
+export const SourceCreate = z.strictObject({
+  id: Id.optional(),
+  name: Name,
+  platform: Platform,
+  secret: SourceSecret.optional(),
+  /** Which key of agents' `externalIds` holds their id on this platform; the platform's name unless set. */
+  externalIdSystem: ExternalIdSystem.optional(),
+  /**
+   * What to do with an event for a platform agent id no agent carries: `refuse` the delivery (422),
+   * or `provision` an agent for it in the team `unassignedTeamId` (created, with a department of the
+   * same id, when missing).
+   */
+  unknownAgents: z.enum(["refuse", "provision"]).default("refuse"),
+  unassignedTeamId: Id.default("unassigned"),
+  /** Standard metric -> the org's metric key that counts it; `null` drops it. Unmapped ones keep their names. */
+  metrics: z.partialRecord(StandardMetric, MetricKey.nullable()).default({}),
+  /** The platform's own options (see the README's guide for each platform). */
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+export const SourcePatch = SourceCreate.omit({ id: true, platform: true, secret: true }).partial();
+/** `POST /v1/sources/:id/secret`: a new secret (generated when left out); the old one keeps working for a day. */
+export const SourceSecretRotate = z.strictObject({ secret: SourceSecret.optional() });
+
+export const Source = z.object({
+  id: z.string(),
+  name: z.string(),
+  platform: Platform,
+  /** Where the platform must post: `POST` this URL. */
+  url: z.string(),
+  externalIdSystem: z.string(),
+  unknownAgents: z.enum(["refuse", "provision"]),
+  unassignedTeamId: z.string(),
+  metrics: z.partialRecord(StandardMetric, z.string().nullable()),
+  options: z.record(z.string(), z.unknown()),
+  active: z.boolean(),
+  /** When the previous secret stops working after a rotation, if it still does. */
+  previousSecretUntil: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Source = z.infer<typeof Source>;
+
+/** What a webhook delivery did (platforms that expect 204 get no body). */
+export const WebhookResult = IngestResult.extend({
+  /** Events the delivery carried for metrics the org does not count (not defined, inactive or mapped to null). */
+  ignored: z.number().int(),
+});
+export type WebhookResult = z.infer<typeof WebhookResult>;
+
+// ---------------------------------------------------------------------------------------------
 // Live boards: one row format for REST snapshots and WebSocket frames
 
 export const Row = z.object({
