@@ -14,6 +14,7 @@ export default defineConfig({
             TEST_MIGRATIONS: migrations,
             BOOTSTRAP_SECRET: "test-bootstrap-secret",
             VIEWER_TOKEN_SECRET: "test-viewer-token-secret-0123456789abcdef",
+            SOURCE_SECRETS_KEY: "test-source-secrets-key-0123456789abcdef",
           },
         },
       };

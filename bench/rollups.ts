@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     persistTo: stateDir,
     port: 0,
     logLevel: "warn",
-    bindings: { BOOTSTRAP_SECRET: bootstrap, VIEWER_TOKEN_SECRET: randomBytes(32).toString("base64url") },
+    bindings: { BOOTSTRAP_SECRET: bootstrap, VIEWER_TOKEN_SECRET: randomBytes(32).toString("base64url"), SOURCE_SECRETS_KEY: randomBytes(32).toString("base64url") },
   });
   try {
     const url = worker.url;

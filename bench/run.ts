@@ -338,6 +338,27 @@ interface IngestResult {
   otherBefore: number;
 }
 
+/**
+ * Keys the load is spread over: each API key may make 1,000 requests per 10 s, and the ingest
+ * series posts several hundred requests a second (as many integrations of one org would), and the
+ * views series mints a thousand viewer tokens in a few seconds.
+ */
+let ingestKeys: string[] = [];
+let adminKeys: string[] = [];
+async function mintKeys(baseUrl: string, adminKey: string, count: number, scope: "ingest" | "admin"): Promise<string[]> {
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const response = await fetch(`${baseUrl}/v1/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: `bench ${scope} ${i + 1}`, scopes: [scope] }),
+    });
+    if (response.status !== 201) throw new Error(`POST /v1/keys -> ${response.status}: ${await response.text()}`);
+    keys.push(((await response.json()) as { key: string }).key);
+  }
+  return keys;
+}
+
 let eventCounter = 0;
 const runId = randomBytes(4).toString("hex");
 const nextEventId = (tag: string) => `bench-${runId}-${tag}-${++eventCounter}`;
@@ -346,7 +367,7 @@ async function ingestPhase(demo: DemoOrg, agents: string[], name: string, batchS
   checkAborted();
   const otherBefore = await waitForQuietMachine(`ingest ${name}`);
   log(`ingest ${name}: ${batchSize} event(s)/request, concurrency ${concurrency}, ${seconds} s`);
-  const poster = new EventPoster(worker!.url, demo.ingestKey, concurrency);
+  const poster = new EventPoster(worker!.url, ingestKeys, concurrency);
   posters.push(poster);
   const latencies: number[] = [];
   const failures = new Map<string, number>();
@@ -646,7 +667,7 @@ async function liveStage(audience: Audience, pool: ViewerThread[], currentViewer
   const starts = await Promise.all(pool.map((t) => t.ask<"started">({ type: "start", base, capacity: cap })));
   const staleAtStart = starts.reduce((n, r) => n + r.stale, 0);
 
-  const poster = new EventPoster(worker!.url, demo.ingestKey, CONFIG.livePostConcurrency);
+  const poster = new EventPoster(worker!.url, ingestKeys, CONFIG.livePostConcurrency);
   posters.push(poster);
   const postAt = new Float64Array(A * cap).fill(NaN);
   const okAt = new Uint8Array(A * cap);
@@ -1108,7 +1129,7 @@ async function startAndSeed(): Promise<Setup> {
     via: "direct",
     logLevel: "warn",
     persistTo: persistDir,
-    bindings: { BOOTSTRAP_SECRET: bootstrapSecret, VIEWER_TOKEN_SECRET: randomBytes(32).toString("base64url") },
+    bindings: { BOOTSTRAP_SECRET: bootstrapSecret, VIEWER_TOKEN_SECRET: randomBytes(32).toString("base64url"), SOURCE_SECRETS_KEY: randomBytes(32).toString("base64url") },
   });
   workerd = findOwnWorkerd(worker.directUrl);
   log(`worker at ${worker.url}; workerd ${workerd.map((p) => `${p.role}=${p.pid}`).join(", ")}`);
@@ -1117,13 +1138,15 @@ async function startAndSeed(): Promise<Setup> {
 
   log(`seeding the demo org (${CONFIG.agents} agents per team)…`);
   const demo = await seedDemo(worker.url, bootstrapSecret, { agentsPerTeam: CONFIG.agents, scorecardAndRollups: false });
+  ingestKeys = await mintKeys(worker.url, demo.adminKey, 16, "ingest");
+  adminKeys = await mintKeys(worker.url, demo.adminKey, 8, "admin");
   const team = demo.teams[0]!;
   const board = demo.boards.find((b) => b.teamId === team.id && b.metric === METRIC && b.period === "day")!;
   const agents = team.agents;
   log(`team ${team.id} (${agents.length} agents), board ${board.id}`);
 
   // Warm-up: caches (keys, agents, metrics) and the DO's configuration.
-  const poster = new EventPoster(worker.url, demo.ingestKey, 4);
+  const poster = new EventPoster(worker.url, ingestKeys, 4);
   posters.push(poster);
   for (let i = 0; i < 20; i++) {
     const r = await poster.post(eventsBody([{ id: nextEventId("warm"), agent: agents[i % agents.length]!, metric: METRIC, value: 1, occurredAt: new Date().toISOString() }]));
@@ -1205,7 +1228,7 @@ async function floorAudience(setup: Setup, name: ViewCase): Promise<Audience> {
   await admin("POST", "/v1/boards", { id: boardId, teamId: FLOOR.teamId, metric: FLOOR.metric, period: "day" });
   await admin("PATCH", `/v1/boards/${boardId}/visibility`, { mode, n: FLOOR.leaders });
 
-  const poster = new EventPoster(worker!.url, demo.ingestKey, 4);
+  const poster = new EventPoster(worker!.url, ingestKeys, 4);
   posters.push(poster);
   const occurredAt = new Date().toISOString();
   const start = agents.map((agent, a) => ({
@@ -1228,7 +1251,7 @@ async function floorAudience(setup: Setup, name: ViewCase): Promise<Audience> {
   const lane = async () => {
     for (let i = next++; i < viewers; i = next++) {
       const body = role === "agent" ? { role, agentId: agents[i % agents.length]! } : { role, name: `Wallboard ${i + 1}`, boardIds: [boardId] };
-      tokens[i] = (await mintToken(worker!.url, demo.adminKey, body)).token;
+      tokens[i] = (await mintToken(worker!.url, adminKeys[i % adminKeys.length]!, body)).token;
     }
   };
   await Promise.all(Array.from({ length: 16 }, lane));

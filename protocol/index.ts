@@ -511,7 +511,6 @@ const SourceSecret = z.string().min(8).max(512);
  * webhook token) and required for those; for the others Floorboard generates one when it is left out.
  */
 export const SourceCreate = z.strictObject({
-  id: Id.optional(),
   name: Name,
   platform: Platform,
   secret: SourceSecret.optional(),
@@ -529,7 +528,7 @@ export const SourceCreate = z.strictObject({
   /** The platform's own options (see the README's guide for each platform). */
   options: z.record(z.string(), z.unknown()).default({}),
 });
-export const SourcePatch = SourceCreate.omit({ id: true, platform: true, secret: true }).partial();
+export const SourcePatch = SourceCreate.omit({ platform: true, secret: true }).partial();
 /** `POST /v1/sources/:id/secret`: a new secret (generated when left out); the old one keeps working for a day. */
 export const SourceSecretRotate = z.strictObject({ secret: SourceSecret.optional() });
 

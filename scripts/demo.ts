@@ -1,5 +1,6 @@
 // The demo org and its event feed, built only through Floorboard's public API.
 // Used by `npm start` (scripts/start.ts), the bench harness and the browser tests.
+import { randomUUID } from "node:crypto";
 import type { TokenCreate } from "../protocol/index.ts";
 
 export interface DemoOrg {
@@ -11,6 +12,8 @@ export interface DemoOrg {
   boards: { id: string; teamId: string; metric: string; period: "day" | "week" }[];
   /** Department and org boards (absent in demos seeded before roll-ups existed). */
   rollups?: { id: string; name: string }[];
+  /** An Aircall webhook source: the Customer Care teams' calls arrive as Aircall's `call.ended` webhooks. */
+  aircall?: { id: string; url: string; token: string };
 }
 
 const FIRST = ["Amira", "Ben", "Chloé", "Dawit", "Elin", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kavya", "Lars", "Maya", "Nils", "Olu", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Viktor", "Wen", "Ximena", "Yusuf", "Zara", "Anders", "Bea", "Cyrus", "Dina", "Emil", "Fatima", "Gustav", "Hana", "Ivan", "Julia", "Karim", "Linnea", "Mateo", "Nour"];
@@ -114,6 +117,11 @@ export async function seedDemo(
   ];
   for (const board of extras ? rollups : []) await admin("POST", "/v1/boards", board);
   const key = async (name: string, scopes: string[]) => (await admin<{ key: string }>("POST", "/v1/keys", { name, scopes })).key;
+  // Aircall issues the webhook's token; the demo plays Aircall, so it makes one up.
+  const aircallToken = randomUUID().replaceAll("-", "");
+  const aircall = extras
+    ? await admin<{ id: string; url: string }>("POST", "/v1/sources", { name: "Aircall (Customer Care)", platform: "aircall", secret: aircallToken })
+    : undefined;
   return {
     orgId: org.id,
     adminKey,
@@ -122,6 +130,7 @@ export async function seedDemo(
     teams,
     boards,
     rollups: extras ? rollups.map(({ id, name }) => ({ id, name })) : [],
+    ...(aircall ? { aircall: { id: aircall.id, url: aircall.url, token: aircallToken } } : {}),
   };
 }
 
@@ -147,19 +156,26 @@ export async function runDemoFeed(
   options: { contactsPerSecond?: number; signal: AbortSignal; onError?: (error: unknown) => void },
 ): Promise<void> {
   const rate = options.contactsPerSecond ?? 4;
-  const agents = demo.teams.flatMap((team) => team.agents.map((id) => ({ id, sales: team.departmentId === "sales", skill: 0.5 + random(id) })));
+  const agents = demo.teams.flatMap((team) =>
+    team.agents.map((id) => ({ id, aircallId: 100_000 + Number(id.slice(6)) - 1, sales: team.departmentId === "sales", skill: 0.5 + random(id) })),
+  );
   let sequence = 0;
   const runId = Date.now().toString(36);
   while (!options.signal.aborted) {
     const started = Date.now();
     const events = [];
+    const calls: string[] = [];
     const contacts = Math.max(1, Math.round(rate * (0.5 + Math.random())));
     for (let c = 0; c < contacts; c++) {
       const agent = agents[Math.floor(Math.random() * agents.length)]!;
       const occurredAt = new Date().toISOString();
       const id = (metric: string) => `demo-${runId}-${++sequence}-${metric}`;
-      events.push({ id: id("c"), agent: agent.id, metric: "contacts_handled", value: 1, occurredAt });
-      events.push({ id: id("h"), agent: agent.id, metric: "handle_time_s", value: Math.round((180 + 420 * Math.random()) / agent.skill), occurredAt });
+      const handleTime = Math.round((180 + 420 * Math.random()) / agent.skill);
+      if (!agent.sales && demo.aircall) calls.push(aircallCallEnded(demo.aircall.token, agent.aircallId, `demo-${runId}-${++sequence}`, handleTime));
+      else {
+        events.push({ id: id("c"), agent: agent.id, metric: "contacts_handled", value: 1, occurredAt });
+        events.push({ id: id("h"), agent: agent.id, metric: "handle_time_s", value: handleTime, occurredAt });
+      }
       if (Math.random() < 0.35) {
         const csat = Math.min(5, Math.max(1, Math.round(2.5 + 2.5 * agent.skill * Math.random() + Math.random())));
         events.push({ id: id("s"), agent: agent.id, metric: "csat", value: csat, occurredAt });
@@ -169,12 +185,44 @@ export async function runDemoFeed(
       }
     }
     try {
-      await call(baseUrl, demo.ingestKey, "POST", "/v1/events", { events });
+      await Promise.all([
+        events.length > 0 ? call(baseUrl, demo.ingestKey, "POST", "/v1/events", { events }) : undefined,
+        ...calls.map((body) => postWebhook(demo.aircall!.url, body)),
+      ]);
     } catch (error) {
       options.onError?.(error);
     }
     await sleep(Math.max(0, 1000 - (Date.now() - started)), options.signal);
   }
+}
+
+/** Aircall's `call.ended` webhook for an answered inbound call of `talkSeconds` that just ended. */
+function aircallCallEnded(token: string, userId: number, callId: string, talkSeconds: number): string {
+  const endedAt = Math.floor(Date.now() / 1000);
+  const answeredAt = endedAt - talkSeconds;
+  return JSON.stringify({
+    resource: "call",
+    event: "call.ended",
+    timestamp: endedAt,
+    token,
+    data: {
+      id: callId,
+      direction: "inbound",
+      status: "done",
+      started_at: answeredAt - 20,
+      answered_at: answeredAt,
+      ended_at: endedAt,
+      duration: talkSeconds + 20,
+      user: { id: userId, name: null },
+      tags: [],
+    },
+  });
+}
+
+async function postWebhook(url: string, body: string): Promise<void> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${new URL(url).pathname} -> ${response.status}: ${text}`);
 }
 
 /** A stable pseudo-random number in [0, 1) per agent id, so skills survive restarts. */

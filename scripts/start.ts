@@ -11,11 +11,12 @@ const STATE_FILE = path.join(PROJECT_ROOT, ".wrangler", "demo.json");
 const port = Number(process.env.PORT ?? 8787);
 const contactsPerSecond = Number(process.env.DEMO_CONTACTS_PER_SECOND ?? 4);
 
-type Saved = { bootstrapSecret: string; viewerTokenSecret?: string; demo?: DemoOrg };
+type Saved = { bootstrapSecret: string; viewerTokenSecret?: string; sourceSecretsKey?: string; demo?: DemoOrg };
 const saved: Saved = existsSync(STATE_FILE)
   ? (JSON.parse(readFileSync(STATE_FILE, "utf8")) as Saved)
   : { bootstrapSecret: randomBytes(24).toString("base64url") };
 saved.viewerTokenSecret ??= randomBytes(32).toString("base64url");
+saved.sourceSecretsKey ??= randomBytes(32).toString("base64url");
 const save = () => {
   mkdirSync(path.dirname(STATE_FILE), { recursive: true });
   writeFileSync(STATE_FILE, JSON.stringify(saved, null, 2), { mode: 0o600 });
@@ -27,7 +28,7 @@ const worker = await startLocalWorker({
   port,
   via: "proxy",
   logLevel: "warn",
-  bindings: { BOOTSTRAP_SECRET: saved.bootstrapSecret, VIEWER_TOKEN_SECRET: saved.viewerTokenSecret },
+  bindings: { BOOTSTRAP_SECRET: saved.bootstrapSecret, VIEWER_TOKEN_SECRET: saved.viewerTokenSecret, SOURCE_SECRETS_KEY: saved.sourceSecretsKey },
 });
 const url = worker.url;
 
@@ -69,7 +70,9 @@ ${demo.rollups?.length ? `\n  Roll-ups (full view):\n${demo.rollups.map((r) => `
   Ingest key     ${demo.ingestKey}
   Read key       ${demo.readKey}
 
-  Demo feed: about ${contactsPerSecond} contacts/s across ${demo.teams.length} teams (DEMO_CONTACTS_PER_SECOND to change).
+  Demo feed: about ${contactsPerSecond} contacts/s across ${demo.teams.length} teams (DEMO_CONTACTS_PER_SECOND to change).${
+    demo.aircall ? `\n  Customer Care's calls arrive as Aircall webhooks: POST ${demo.aircall.url}` : ""
+  }
   Try:  curl -H "Authorization: Bearer ${demo.readKey}" ${url}/v1/boards/${board.id}
   Local state: ${path.relative(process.cwd(), worker.persistDir) || "."} (delete it to start afresh). Ctrl-C stops.
 `);

@@ -16,6 +16,7 @@ import { type LocalWorker, PROJECT_ROOT, startLocalWorker } from "../scripts/loc
 const CHROMIUM = "/usr/bin/chromium";
 const BOOTSTRAP_SECRET = "browser-test-bootstrap";
 const VIEWER_TOKEN_SECRET = "browser-test-viewer-token-secret-0123456789";
+const SOURCE_SECRETS_KEY = "browser-test-source-secrets-key-0123456789";
 const inCI = process.env["CI"] === "true" || process.env["CI"] === "1";
 const haveChromium = existsSync(CHROMIUM);
 
@@ -49,7 +50,7 @@ export function useBrowserHarness(): BrowserHarness {
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`Chromium is required at ${CHROMIUM}: install it with \`apt-get install -y chromium\`.`);
     persistDir = await mkdtemp(path.join(os.tmpdir(), "floorboard-browser-"));
-    worker = await startLocalWorker({ port: 0, persistTo: persistDir, bindings: { BOOTSTRAP_SECRET, VIEWER_TOKEN_SECRET }, logLevel: "warn" });
+    worker = await startLocalWorker({ port: 0, persistTo: persistDir, bindings: { BOOTSTRAP_SECRET, VIEWER_TOKEN_SECRET, SOURCE_SECRETS_KEY }, logLevel: "warn" });
     demo = await seedDemo(worker.url, BOOTSTRAP_SECRET);
     browser = await chromium.launch({
       executablePath: CHROMIUM,

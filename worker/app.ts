@@ -9,8 +9,10 @@ import { events } from "./routes/events.ts";
 import { history } from "./routes/history.ts";
 import { metricRoutes } from "./routes/metrics.ts";
 import { org } from "./routes/org.ts";
+import { sources } from "./routes/sources.ts";
 import { tokens } from "./routes/tokens.ts";
 import { visibility } from "./routes/visibility.ts";
+import { webhooks } from "./routes/webhooks.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -37,6 +39,8 @@ app.route("/v1", boardRoutes);
 app.route("/v1", history);
 app.route("/v1", directory);
 app.route("/v1", metricRoutes);
+app.route("/v1", sources);
+app.route("/v1", webhooks);
 
 app.notFound(() => problemResponse(new ProblemError(404, "Not found", "No such route.")));
 

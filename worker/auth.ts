@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Scope } from "../protocol/index.ts";
 import { apiKeys } from "./db/schema.ts";
-import { ProblemError } from "./problem.ts";
+import { enforceRateLimit, ProblemError } from "./problem.ts";
 import { looksLikeJwt, type ViewerClaims, verifyViewerToken } from "./viewer-tokens.ts";
 
 /** Who is calling: an API key, or a person or wallboard with a viewer token. */
@@ -109,6 +109,9 @@ export async function authenticate(c: Context<AppEnv>, scope: Scope, options: { 
     const what = isJwt ? "viewer token is forged, expired or revoked" : "API key is not valid or has been revoked";
     throw new ProblemError(401, "Unauthorized", `The ${what}.`, [{ path: where, message: isJwt ? "invalid token" : "invalid key" }]);
   }
+  // Every API key has its own budget of requests. Opening a live socket is not counted: sockets are
+  // long-lived, and a board's object refuses clients that flood it.
+  if (!caller.token && !options.allowQueryToken) await enforceRateLimit(c.env.CALLER_RATE_LIMITER, caller.actor, where, "This key");
   if (!hasScope(caller, scope)) {
     const who = caller.token ? `A '${caller.token.role}' token` : "This key";
     throw new ProblemError(403, "Forbidden", `${who} lacks the '${scope}' scope.`, [{ path: where, message: `needs scope '${scope}'` }]);

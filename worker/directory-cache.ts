@@ -3,7 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import type { Stint } from "../durable-objects/memberships.ts";
 import { MAX_CLOCK_SKEW_MS, type Aggregation } from "../protocol/index.ts";
 import { selectStints, stintsByAgent } from "./db/memberships.ts";
-import { agents, metrics } from "./db/schema.ts";
+import { agentExternalIds, agents, metrics } from "./db/schema.ts";
 
 /**
  * The ingest path resolves agent -> stints (their teams over time) and checks metric keys for
@@ -86,7 +86,47 @@ export async function activeMetrics(db: D1Database, orgId: string): Promise<Map<
   return value;
 }
 
+const externalCache = new Map<string, { agentId: string; expires: number }>();
+
+/**
+ * Platform agent id -> agent id, through the directory's external ids (`system` is the key of
+ * agents' `externalIds`). Ids no agent carries are left out, and looked up again next time.
+ */
+export async function resolveExternalIds(db: D1Database, orgId: string, system: string, externalIds: readonly string[]): Promise<Map<string, string>> {
+  const now = Date.now();
+  const found = new Map<string, string>();
+  const missing: string[] = [];
+  for (const id of new Set(externalIds)) {
+    const hit = externalCache.get(`${orgId}\u0000${system}\u0000${id}`);
+    if (hit && hit.expires > now) found.set(id, hit.agentId);
+    else missing.push(id);
+  }
+  for (let i = 0; i < missing.length; i += D1_MAX_PARAMS) {
+    const chunk = missing.slice(i, i + D1_MAX_PARAMS);
+    let rows: { externalId: string; agentId: string }[];
+    try {
+      rows = await drizzle(db)
+        .select({ externalId: agentExternalIds.externalId, agentId: agentExternalIds.agentId })
+        .from(agentExternalIds)
+        .where(and(eq(agentExternalIds.orgId, orgId), eq(agentExternalIds.platform, system), inArray(agentExternalIds.externalId, chunk)));
+    } catch (error) {
+      // D1 is unreachable: serve what this isolate knew, however old, if it knew every id.
+      const stale = chunk.map((id) => externalCache.get(`${orgId}\u0000${system}\u0000${id}`));
+      if (stale.some((hit) => hit === undefined)) throw error;
+      stale.forEach((hit, j) => found.set(chunk[j]!, hit!.agentId));
+      continue;
+    }
+    for (const r of rows) {
+      externalCache.set(`${orgId}\u0000${system}\u0000${r.externalId}`, { agentId: r.agentId, expires: now + TTL_MS });
+      found.set(r.externalId, r.agentId);
+    }
+  }
+  if (externalCache.size > 100_000) externalCache.clear();
+  return found;
+}
+
 export function forgetDirectory(orgId: string): void {
   metricCache.delete(orgId);
   for (const key of agentCache.keys()) if (key.startsWith(`${orgId}\u0000`)) agentCache.delete(key);
+  for (const key of externalCache.keys()) if (key.startsWith(`${orgId}\u0000`)) externalCache.delete(key);
 }

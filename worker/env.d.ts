@@ -5,5 +5,7 @@ declare namespace Cloudflare {
     BOOTSTRAP_SECRET?: string;
     /** Signs and verifies viewer tokens (HS256). At least 32 characters. Unset disables viewer tokens. */
     VIEWER_TOKEN_SECRET?: string;
+    /** Encrypts webhook sources' secrets in D1. At least 32 characters. Unset disables webhook sources. */
+    SOURCE_SECRETS_KEY?: string;
   }
 }

@@ -5,6 +5,22 @@ import type { Problem } from "../protocol/index.ts";
 
 type FieldError = NonNullable<Problem["errors"]>[number];
 
+/** The rate limiters' window (wrangler.jsonc `ratelimits[].simple.period`). */
+const RATE_LIMIT_PERIOD_S = 10;
+
+/**
+ * Counts one request against `key` and refuses it with a 429 once the limiter's budget for the
+ * current window is spent. `path` names what was limited (`header/authorization`, `path/sourceId`).
+ */
+export async function enforceRateLimit(limiter: RateLimit, key: string, path: string, what: string): Promise<void> {
+  const { success } = await limiter.limit({ key });
+  if (!success) {
+    throw new ProblemError(429, "Too many requests", `${what} is over its rate limit; retry after ${RATE_LIMIT_PERIOD_S} seconds.`, [
+      { path, message: "rate limit exceeded" },
+    ]);
+  }
+}
+
 /** A request we refuse with an RFC 9457 problem document; thrown from anywhere in a route. */
 export class ProblemError extends Error {
   constructor(
@@ -27,6 +43,7 @@ const TYPES: Record<number, string> = {
   415: "unsupported-media-type",
   422: "validation-failed",
   426: "upgrade-required",
+  429: "too-many-requests",
   503: "unavailable",
 };
 
@@ -40,6 +57,7 @@ export function problemResponse(p: ProblemError): Response {
   };
   const headers: Record<string, string> = { "content-type": "application/problem+json" };
   if (p.status === 401) headers["www-authenticate"] = 'Bearer realm="floorboard"';
+  if (p.status === 429) headers["retry-after"] = String(RATE_LIMIT_PERIOD_S);
   return new Response(JSON.stringify(body), { status: p.status, headers });
 }
 

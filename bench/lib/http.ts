@@ -11,14 +11,19 @@ export class EventPoster {
   readonly #agent: http.Agent;
   readonly #host: string;
   readonly #port: number;
-  readonly #auth: string;
+  readonly #auths: string[];
+  #next = 0;
 
-  constructor(baseUrl: string, ingestKey: string, maxSockets: number) {
+  /**
+   * `ingestKeys`: one key, or several used in turn. Each key has its own rate limit (1,000 requests
+   * per 10 s), so a load above 100 requests/s is spread over several keys, as several integrations would.
+   */
+  constructor(baseUrl: string, ingestKeys: string | readonly string[], maxSockets: number) {
     const url = new URL(baseUrl);
     if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost") throw new Error(`bench traffic stays on 127.0.0.1, not ${url.hostname}`);
     this.#host = url.hostname;
     this.#port = Number(url.port);
-    this.#auth = `Bearer ${ingestKey}`;
+    this.#auths = (typeof ingestKeys === "string" ? [ingestKeys] : [...ingestKeys]).map((k) => `Bearer ${k}`);
     this.#agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   }
 
@@ -45,7 +50,7 @@ export class EventPoster {
           method: "POST",
           path: "/v1/events",
           agent: this.#agent,
-          headers: { authorization: this.#auth, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+          headers: { authorization: this.#auths[this.#next++ % this.#auths.length]!, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
           timeout: timeoutMs,
         },
         (res) => {

@@ -16,6 +16,7 @@
  */
 import { z } from "zod";
 import { parseWith, ProblemError } from "../problem.ts";
+import { parseJsonBody, requireJson } from "./body.ts";
 import { equalsAny } from "./crypto.ts";
 import type { Adapter, PlatformEvent } from "./types.ts";
 
@@ -73,12 +74,7 @@ export const aircall: Adapter<AircallOptions> = {
   ack: 200,
 
   async verify(delivery, { secrets }) {
-    const type = delivery.headers["content-type"] ?? "";
-    if (!/^application\/json\s*(;|$)/i.test(type)) {
-      throw new ProblemError(415, "Unsupported media type", "Aircall posts application/json.", [
-        { path: "header/content-type", message: `expected application/json, got ${type || "nothing"}` },
-      ]);
-    }
+    requireJson(delivery, "Aircall");
     // A body we cannot read has no token we can trust: refused as unauthenticated, not as malformed.
     const token = tokenOf(delivery.body);
     if (token === undefined) throw unauthorized("is missing");
@@ -86,8 +82,7 @@ export const aircall: Adapter<AircallOptions> = {
   },
 
   toEvents(delivery, { options }) {
-    const body = jsonOf(delivery.body);
-    if (body === undefined) throw new ProblemError(400, "Malformed JSON", "The body is not valid JSON.", [{ path: "", message: "not valid JSON" }]);
+    const body = parseJsonBody(delivery);
     if (parseWith(Envelope, body).event !== "call.ended") return [];
     const { data: call } = parseWith(EndedCall, body);
     if (!call.user) return [];

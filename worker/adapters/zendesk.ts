@@ -12,6 +12,7 @@
  */
 import { z } from "zod";
 import { parseWith, ProblemError } from "../problem.ts";
+import { parseJsonBody, requireJson } from "./body.ts";
 import { hmac, signatureMatches, toBase64 } from "./crypto.ts";
 import type { Adapter } from "./types.ts";
 
@@ -46,12 +47,7 @@ export const zendesk: Adapter<ZendeskOptions> = {
   ack: 200,
 
   async verify(delivery, { secrets, now }) {
-    const type = delivery.headers["content-type"] ?? "";
-    if (!/^application\/json\s*(;|$)/i.test(type)) {
-      throw new ProblemError(415, "Unsupported media type", "Zendesk webhooks post application/json.", [
-        { path: "header/content-type", message: `expected application/json, got ${type || "nothing"}` },
-      ]);
-    }
+    requireJson(delivery, "Zendesk");
     const signature = delivery.headers[SIGNATURE];
     const timestamp = delivery.headers[TIMESTAMP];
     if (!signature) throw unauthorized(SIGNATURE, "missing");
@@ -64,12 +60,7 @@ export const zendesk: Adapter<ZendeskOptions> = {
   },
 
   toEvents(delivery) {
-    let body: unknown;
-    try {
-      body = JSON.parse(delivery.body);
-    } catch {
-      throw new ProblemError(400, "Malformed JSON", "The body is not valid JSON.", [{ path: "", message: "not valid JSON" }]);
-    }
+    const body = parseJsonBody(delivery);
     if (parseWith(Envelope, body).type !== "zen:event-type:ticket.status_changed") return [];
     const { event } = parseWith(StatusChange, body);
     const solved = (status: string | null | undefined) => status?.toUpperCase() === "SOLVED";

@@ -4,7 +4,7 @@
  * Instants are integer milliseconds since the epoch.
  */
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { Role, ScorecardComponentInput, VisibilityOverrides } from "../../protocol/index.ts";
+import type { Platform, Role, ScorecardComponentInput, StandardMetric, VisibilityOverrides } from "../../protocol/index.ts";
 
 const timestamps = {
   createdAt: integer("created_at").notNull(),
@@ -267,4 +267,32 @@ export const periodStandings = sqliteTable(
     score: real("score").notNull(),
   },
   (t) => [primaryKey({ columns: [t.orgId, t.boardId, t.periodStart, t.agentId] }), index("period_standings_agent").on(t.orgId, t.agentId, t.boardId, t.periodStart)],
+);
+
+/**
+ * A webhook source: a platform account that posts its own webhooks to `/v1/webhooks/:id`. Secrets
+ * are stored encrypted (AES-GCM under SOURCE_SECRETS_KEY, bound to the org and source id): HMAC
+ * schemes need the secret itself, so it cannot be hashed like an API key.
+ */
+export const webhookSources = sqliteTable(
+  "webhook_sources",
+  {
+    /** Generated (`src_` + 96 random bits) and unique across orgs: the webhook URL carries only this id. */
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id),
+    name: text("name").notNull(),
+    platform: text("platform").$type<Platform>().notNull(),
+    secret: text("secret").notNull(),
+    /** The secret before the last rotation, valid until `previous_secret_until`. */
+    previousSecret: text("previous_secret"),
+    previousSecretUntil: integer("previous_secret_until"),
+    externalIdSystem: text("external_id_system").notNull(),
+    unknownAgents: text("unknown_agents").$type<"refuse" | "provision">().notNull(),
+    unassignedTeamId: text("unassigned_team_id").notNull(),
+    metrics: text("metrics", { mode: "json" }).$type<Partial<Record<StandardMetric, string | null>>>().notNull(),
+    options: text("options", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    active,
+    ...timestamps,
+  },
+  (t) => [index("webhook_sources_org").on(t.orgId, t.createdAt)],
 );

@@ -63,11 +63,14 @@ visibility.patch("/boards/:id/visibility", requireScope("admin"), async (c) => {
 });
 
 const AuditQuery = z.strictObject({
-  target: z.string().regex(/^(org|board:.+|agent:.+|history:.+)$/, "must be 'org', 'board:<id>', 'agent:<id>' or 'history:<board id>@<period start>'").optional(),
+  target: z
+    .string()
+    .regex(/^(org|board:.+|agent:.+|history:.+|source:.+)$/, "must be 'org', 'board:<id>', 'agent:<id>', 'source:<id>' or 'history:<board id>@<period start>'")
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-/** Who changed which privacy setting, and which closed periods were revised, newest first. */
+/** Who changed which privacy setting or webhook source (and who was shown a source's secret), and which closed periods were revised, newest first. */
 visibility.get("/audit", requireScope("admin"), async (c) => {
   const query = readQuery(c, AuditQuery);
   return c.json({ entries: await auditEntries(c.env.DB, c.var.caller.orgId, query.target, query.limit) });

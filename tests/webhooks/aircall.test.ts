@@ -1,0 +1,4 @@
+import { aircallSample } from "../platforms/aircall.ts";
+import { webhookSuite } from "../webhook-suite.ts";
+
+webhookSuite(aircallSample);

@@ -1,0 +1,4 @@
+import { amazonConnectSample } from "../platforms/amazon-connect.ts";
+import { webhookSuite } from "../webhook-suite.ts";
+
+webhookSuite(amazonConnectSample);

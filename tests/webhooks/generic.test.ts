@@ -1,0 +1,4 @@
+import { genericSample } from "../platforms/generic.ts";
+import { webhookSuite } from "../webhook-suite.ts";
+
+webhookSuite(genericSample);

@@ -1,0 +1,4 @@
+import { twilioSample } from "../platforms/twilio.ts";
+import { webhookSuite } from "../webhook-suite.ts";
+
+webhookSuite(twilioSample);
