@@ -8,8 +8,8 @@
 //   - Twilio TaskRouter `reservation.completed` (form post, HMAC-SHA1 signature over URL + params);
 //   - Aircall `call.ended` (JSON, token in the body);
 //   - generic signed JSON (HMAC-SHA256 with timestamp), one contact (2 events) per request.
-// Each webhook case spreads its load over BENCH_SOURCES sources (a source may take 1,000 deliveries
-// per 10 s), as several platform accounts would. Every delivery is a new contact. Traffic goes to
+// Each case spreads its load over BENCH_SOURCES sources or API keys (each may make 1,000 requests
+// per 10 s), as several platform accounts or integrations would. Every delivery is a new contact. Traffic goes to
 // 127.0.0.1 only; the worker is stopped at the end.
 //
 // Knobs: BENCH_AGENTS=200 BENCH_SECONDS=10 BENCH_CONCURRENCY=16 BENCH_SOURCES=8
@@ -82,7 +82,7 @@ async function setUp(url: string, bootstrap: string): Promise<Case[]> {
     await admin("POST", "/v1/metrics", { label: m.key, ...m });
     await admin("POST", "/v1/boards", { id: `b-${m.key}`, teamId: "t1", metric: m.key, period: "day" });
   }
-  const { key } = await admin<{ key: string }>("POST", "/v1/keys", { name: "bench", scopes: ["ingest"] });
+  const keys = await Promise.all(Array.from({ length: SOURCES }, (_, i) => admin<{ key: string }>("POST", "/v1/keys", { name: `bench ${i}`, scopes: ["ingest"] })));
   const sources = async (platform: string, secret?: string) =>
     Promise.all(Array.from({ length: SOURCES }, (_, i) => admin<{ url: string; secret: string }>("POST", "/v1/sources", { name: `${platform} ${i}`, platform, ...(secret ? { secret } : {}) })));
   const twilio = await sources("twilio", randomBytes(16).toString("hex"));
@@ -96,7 +96,7 @@ async function setUp(url: string, bootstrap: string): Promise<Case[]> {
       name: "POST /v1/events (2 events)",
       next: (n) => ({
         url: `${url}/v1/events`,
-        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${keys[Math.abs(n) % SOURCES]!.key}`, "content-type": "application/json" },
         body: JSON.stringify({
           events: [
             { id: `${run}-e${n}-c`, agent: `a${Math.abs(n) % AGENTS}`, metric: "contacts_handled", value: 1, occurredAt: now() },

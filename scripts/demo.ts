@@ -187,7 +187,8 @@ export async function runDemoFeed(
     try {
       await Promise.all([
         events.length > 0 ? call(baseUrl, demo.ingestKey, "POST", "/v1/events", { events }) : undefined,
-        ...calls.map((body) => postWebhook(demo.aircall!.url, body)),
+        // The source's id, not its saved URL: a later run may listen on another port.
+        ...calls.map((body) => postWebhook(`${baseUrl}/v1/webhooks/${demo.aircall!.id}`, body)),
       ]);
     } catch (error) {
       options.onError?.(error);

@@ -71,7 +71,7 @@ ${demo.rollups?.length ? `\n  Roll-ups (full view):\n${demo.rollups.map((r) => `
   Read key       ${demo.readKey}
 
   Demo feed: about ${contactsPerSecond} contacts/s across ${demo.teams.length} teams (DEMO_CONTACTS_PER_SECOND to change).${
-    demo.aircall ? `\n  Customer Care's calls arrive as Aircall webhooks: POST ${demo.aircall.url}` : ""
+    demo.aircall ? `\n  Customer Care's calls arrive as Aircall webhooks: POST ${url}/v1/webhooks/${demo.aircall.id}` : ""
   }
   Try:  curl -H "Authorization: Bearer ${demo.readKey}" ${url}/v1/boards/${board.id}
   Local state: ${path.relative(process.cwd(), worker.persistDir) || "."} (delete it to start afresh). Ctrl-C stops.
