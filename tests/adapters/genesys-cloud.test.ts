@@ -5,6 +5,9 @@ import type { WebhookDelivery } from "../../worker/adapters/types.ts";
 import { genesysCloudSample } from "../platforms/genesys-cloud.ts";
 import { checkSample, refusal } from "./support.ts";
 import acw from "../fixtures/platforms/genesys-cloud-eventbridge-acw.json?raw";
+// Built from the UserEndEvent detail topic's schema (Genesys Cloud's platform API clients): the same
+// agent's part of the conversation, 312.4 s interacting and 45.2 s on hold.
+import userEnd from "../fixtures/platforms/genesys-cloud-eventbridge-user-end.json?raw";
 
 const KEY = "genesys-key-0123456789abcdef";
 const url = "https://floorboard.example/v1/webhooks/src_AAAAAAAAAAAAAAAA";
@@ -50,8 +53,27 @@ describe("genesys cloud", () => {
     expect(parts(edit((v) => (v.detail.eventBody.wrapupCode = "another-code")))).toEqual([["denominator", `${CONVERSATION}:${USER}:resolved_first_contact:denominator`]]);
   });
 
+  it("the agent's part ending gives talk and hold time, or a missed contact when they were alerted and never answered", () => {
+    const base = { agent: USER, agentField: "/detail/eventBody/userId", occurredAt: 1765552140117 };
+    expect(genesysCloud.toEvents(delivery(userEnd), context())).toEqual([
+      { ...base, id: `${CONVERSATION}:${USER}:talk_time_s`, metric: "talk_time_s", value: 312 },
+      { ...base, id: `${CONVERSATION}:${USER}:hold_time_s`, metric: "hold_time_s", value: 45 },
+    ]);
+    const unanswered = JSON.parse(userEnd);
+    delete unanswered.detail.eventBody.interactingDurationMs;
+    delete unanswered.detail.eventBody.heldDurationMs;
+    expect(genesysCloud.toEvents(delivery(JSON.stringify(unanswered)), context())).toEqual([
+      { ...base, id: `${CONVERSATION}:${USER}:missed_contacts`, metric: "missed_contacts", value: 1 },
+    ]);
+    delete unanswered.detail.eventBody.alertingDurationMs;
+    expect(genesysCloud.toEvents(delivery(JSON.stringify(unanswered)), context())).toEqual([]);
+    const bad = JSON.parse(userEnd);
+    bad.detail.eventBody.heldDurationMs = "45200";
+    return refusal(() => genesysCloud.toEvents(delivery(JSON.stringify(bad)), context())).then((r) => expect(r).toEqual({ status: 422, paths: ["/detail/eventBody/heldDurationMs"] }));
+  });
+
   it("other topics count nothing", () => {
-    for (const topic of ["user.start", "user.end", "customer.end", "acd.end"]) {
+    for (const topic of ["user.start", "customer.end", "acd.end"]) {
       expect(genesysCloud.toEvents(delivery(edit((v) => (v["detail-type"] = `v2.detail.events.conversation.{id}.${topic}`))), context()), topic).toEqual([]);
     }
   });
