@@ -426,6 +426,10 @@ export type BoardCreate = z.infer<typeof BoardCreate>;
 
 /** How far in the future an event may claim to have happened (clock skew between systems). */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** The earliest time an event may claim to have happened: anything before is a sender's bug (an epoch of 0, a wrong unit). */
+export const EARLIEST_EVENT_MS = Date.UTC(2000, 0, 1);
+/** Event ids with this prefix are a webhook source's (`src_…:<platform id>`); senders of `POST /v1/events` cannot use them. */
+export const SOURCE_EVENT_ID_PREFIX = "src_";
 export const MAX_EVENTS_PER_BATCH = 1000;
 
 /**
@@ -457,6 +461,7 @@ export const ScoreEvent = z
     if (e.kind === "void" && e.value !== undefined) ctx.addIssue({ code: "custom", path: ["value"], message: "not allowed for kind 'void'" });
     if (needsRef && e.ref === undefined) ctx.addIssue({ code: "custom", path: ["ref"], message: `required for kind '${e.kind}'` });
     if (!needsRef && e.ref !== undefined) ctx.addIssue({ code: "custom", path: ["ref"], message: `not allowed for kind '${e.kind}'` });
+    if (e.id.startsWith(SOURCE_EVENT_ID_PREFIX)) ctx.addIssue({ code: "custom", path: ["id"], message: `ids starting with '${SOURCE_EVENT_ID_PREFIX}' are reserved for webhook sources' events` });
     if (e.ref !== undefined && e.ref === e.id) ctx.addIssue({ code: "custom", path: ["ref"], message: "an event cannot correct itself" });
     if (e.kind !== "add" && e.part !== undefined) ctx.addIssue({ code: "custom", path: ["part"], message: "only for kind 'add'" });
   });
@@ -506,31 +511,48 @@ export type StandardMetric = z.infer<typeof StandardMetric>;
 const ExternalIdSystem = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "must be a lower-case key, like the keys of an agent's externalIds");
 const SourceSecret = z.string().min(8).max(512);
 
-/**
- * `POST /v1/sources`. `secret` is the platform's (Twilio auth token, Zendesk signing secret, Aircall
- * webhook token) and required for those; for the others Floorboard generates one when it is left out.
- */
-export const SourceCreate = z.strictObject({
+/** A source's settings, as `POST /v1/sources` takes them (without defaults, so that a PATCH changes only what it names). */
+const sourceSettings = {
   name: Name,
-  platform: Platform,
-  secret: SourceSecret.optional(),
   /** Which key of agents' `externalIds` holds their id on this platform; the platform's name unless set. */
-  externalIdSystem: ExternalIdSystem.optional(),
+  externalIdSystem: ExternalIdSystem,
   /**
    * What to do with an event for a platform agent id no agent carries: `refuse` the delivery (422),
    * or `provision` an agent for it in the team `unassignedTeamId` (created, with a department of the
    * same id, when missing).
    */
-  unknownAgents: z.enum(["refuse", "provision"]).default("refuse"),
-  unassignedTeamId: Id.default("unassigned"),
+  unknownAgents: z.enum(["refuse", "provision"]),
+  unassignedTeamId: Id,
   /** Standard metric -> the org's metric key that counts it; `null` drops it. Unmapped ones keep their names. */
-  metrics: z.partialRecord(StandardMetric, MetricKey.nullable()).default({}),
+  metrics: z.partialRecord(StandardMetric, MetricKey.nullable()),
   /** The platform's own options (see the README's guide for each platform). */
-  options: z.record(z.string(), z.unknown()).default({}),
+  options: z.record(z.string(), z.unknown()),
+};
+
+/**
+ * `POST /v1/sources`. `secret` is the platform's (Twilio auth token, Zendesk signing secret, Aircall
+ * webhook token) and required for those; for the others Floorboard generates one when it is left out.
+ */
+export const SourceCreate = z.strictObject({
+  ...sourceSettings,
+  platform: Platform,
+  secret: SourceSecret.optional(),
+  externalIdSystem: sourceSettings.externalIdSystem.optional(),
+  unknownAgents: sourceSettings.unknownAgents.default("refuse"),
+  unassignedTeamId: sourceSettings.unassignedTeamId.default("unassigned"),
+  metrics: sourceSettings.metrics.default({}),
+  options: sourceSettings.options.default({}),
 });
-export const SourcePatch = SourceCreate.omit({ platform: true, secret: true }).partial();
-/** `POST /v1/sources/:id/secret`: a new secret (generated when left out); the old one keeps working for a day. */
-export const SourceSecretRotate = z.strictObject({ secret: SourceSecret.optional() });
+/** `PATCH /v1/sources/:id`: the settings named change, the others stay; `active: true` reopens a deactivated source. */
+export const SourcePatch = z.strictObject({ ...sourceSettings, active: z.literal(true) }).partial();
+/**
+ * `POST /v1/sources/:id/secret`: a new secret (generated when left out). The previous one keeps
+ * working for `previousSecretValidSeconds` (a day unless set; 0 revokes it at once, for a leaked secret).
+ */
+export const SourceSecretRotate = z.strictObject({
+  secret: SourceSecret.optional(),
+  previousSecretValidSeconds: z.number().int().min(0).max(86_400).default(86_400),
+});
 
 export const Source = z.object({
   id: z.string(),

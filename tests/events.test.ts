@@ -104,6 +104,22 @@ describe("POST /v1/events", () => {
       await expectNothingRecorded(t);
     });
 
+    it("an event from before 2000 (an epoch of 0, seconds read as milliseconds) is refused", async () => {
+      const t = await createTeam(1);
+      for (const occurredAt of ["1970-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "1999-12-31T23:59:59+00:00"]) {
+        const refused = await json(await post(t.ingestKey, JSON.stringify({ events: [event("a1", "contacts_handled", 1), event("a1", "contacts_handled", 1, { occurredAt })] })), 422);
+        expect(refused.errors).toEqual([{ path: "/events/1/occurredAt", message: "is before 2000-01-01T00:00:00.000Z" }]);
+      }
+      await expectNothingRecorded(t);
+    });
+
+    it("ids starting with src_ are reserved for webhook sources", async () => {
+      const t = await createTeam(1);
+      const refused = await json(await post(t.ingestKey, JSON.stringify({ events: [event("a1", "contacts_handled", 1, { id: "src_AAAAAAAAAAAAAAAA:CA1:contacts_handled" })] })), 422);
+      expect(refused.errors.map((e: { path: string }) => e.path)).toEqual(["/events/0/id"]);
+      await expectNothingRecorded(t);
+    });
+
     it("an unknown agent is a 422 naming the agent, and the valid events beside it are not recorded", async () => {
       const t = await createTeam(1);
       const refused = await json(await post(t.ingestKey, JSON.stringify({ events: [event("a1", "contacts_handled", 1), event("ghost", "contacts_handled", 1)] })), 422);
@@ -156,6 +172,9 @@ describe("POST /v1/events", () => {
     it("an ingest key cannot change configuration", async () => {
       const t = await createTeam(1);
       expect(await json(await api(t.ingestKey, "POST", "/v1/departments", { name: "Nope" }), 403)).toMatchObject({ status: 403 });
+      for (const [method, path] of [["GET", "/v1/metrics"], ["POST", "/v1/metrics"], ["GET", "/v1/metrics/contacts_handled"], ["GET", "/v1/sources"]] as const) {
+        for (const key of [t.ingestKey, t.readKey]) expect((await api(key, method, path, method === "POST" ? { key: "nope", name: "Nope" } : undefined)).status, path).toBe(403);
+      }
     });
 
     it("a revoked key is refused", async () => {

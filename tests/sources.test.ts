@@ -2,7 +2,7 @@
 import { env, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, BASE, createKey, json, travelTo } from "./helpers.ts";
-import { genericSample } from "./platforms/generic.ts";
+import { genericSample, signGeneric } from "./platforms/generic.ts";
 import { allStandings, createSource, deliver, webhookOrg } from "./webhook-helpers.ts";
 
 const input = (url: string, secret: string, agent = "700201") => ({ url, secret, agent, deliveryId: `s${Math.random().toString(36).slice(2)}`, now: Date.now() });
@@ -99,9 +99,78 @@ describe("webhook sources (admin)", () => {
     expect(audit.entries[0]).toMatchObject({ before: { name: "CRM" }, after: { name: "CRM EU" } });
     expect((await api(org.adminKey, "PATCH", `/v1/sources/${created.id}`, { platform: "twilio" })).status).toBe(422);
   });
+
+  it("a PATCH changes only the settings it names; a deactivated source reopens with active: true", async () => {
+    const org = await webhookOrg({ a1: { generic: "700201" } });
+    const settings = { externalIdSystem: "crm", unknownAgents: "provision", unassignedTeamId: "new-starters", metrics: { sales: null } };
+    const created = await createSource(org.adminKey, { name: "CRM", platform: "generic", ...settings });
+    const renamed = await json(await api(org.adminKey, "PATCH", `/v1/sources/${created.id}`, { name: "CRM EU" }), 200);
+    expect(renamed).toMatchObject({ name: "CRM EU", ...settings, active: true });
+    expect(await json(await api(org.adminKey, "GET", `/v1/sources/${created.id}`), 200)).toMatchObject({ name: "CRM EU", ...settings });
+
+    await json(await api(org.adminKey, "DELETE", `/v1/sources/${created.id}`), 200);
+    expect((await deliver(created.url, await genericSample.countable(input(created.url, created.secret)))).status).toBe(404);
+    expect(await json(await api(org.adminKey, "PATCH", `/v1/sources/${created.id}`, { active: true }), 200)).toMatchObject({ active: true, name: "CRM EU" });
+    expect((await deliver(created.url, await genericSample.countable(input(created.url, created.secret, "700299")))).status).toBe(200);
+    // active: false is what DELETE is for.
+    const p = await json<{ errors: { path: string }[] }>(await api(org.adminKey, "PATCH", `/v1/sources/${created.id}`, { active: false }), 422);
+    expect(p.errors.map((e) => e.path)).toEqual(["/active"]);
+  });
+
+  it("a leaked secret is revoked at once by a rotation with previousSecretValidSeconds 0", async () => {
+    const org = await webhookOrg({ a1: { generic: "700201" } });
+    const created = await createSource(org.adminKey, { name: "CRM", platform: "generic" });
+    const rotated = await json<{ secret: string; previousSecretUntil: string | null }>(
+      await api(org.adminKey, "POST", `/v1/sources/${created.id}/secret`, { previousSecretValidSeconds: 0 }),
+      200,
+    );
+    expect(rotated.previousSecretUntil).toBeNull();
+    expect((await deliver(created.url, await genericSample.countable(input(created.url, created.secret)))).status).toBe(401);
+    expect((await deliver(created.url, await genericSample.countable(input(created.url, rotated.secret)))).status).toBe(200);
+    const bad = await json<{ errors: { path: string }[] }>(await api(org.adminKey, "POST", `/v1/sources/${created.id}/secret`, { previousSecretValidSeconds: 90_000 }), 422);
+    expect(bad.errors.map((e) => e.path)).toEqual(["/previousSecretValidSeconds"]);
+  });
 });
 
 describe("webhook deliveries", () => {
+  /** A generic delivery of one contact per (agent, time). */
+  const contacts = (secret: string, items: { agent: string; occurredAt: string }[]) =>
+    signGeneric(secret, JSON.stringify({ events: items.map((e, i) => ({ id: `c${i}-${Math.random().toString(36).slice(2)}`, metric: "contacts_handled", value: 1, ...e })) }), Date.now());
+  const agentIds = async (adminKey: string) => (await json<{ agents: { id: string }[] }>(await api(adminKey, "GET", "/v1/agents"), 200)).agents.map((a) => a.id).sort();
+
+  it("a delivery dated before 2000 or in the future is refused at its time field, and provisions nobody", async () => {
+    const org = await webhookOrg({ a1: { generic: "700201" } });
+    const source = await createSource(org.adminKey, { name: "CRM", platform: "generic", unknownAgents: "provision" });
+    const agents = await agentIds(org.adminKey);
+    const before = await allStandings(org.readKey);
+    const now = new Date().toISOString();
+    for (const bad of ["1970-01-01T00:00:00Z", "2000-01-01T00:30:00+01:00", new Date(Date.now() + 3_600_000).toISOString()]) {
+      const delivery = await contacts(source.secret, [{ agent: "700201", occurredAt: now }, { agent: "799001", occurredAt: bad }]);
+      const p = await json<{ errors: { path: string }[] }>(await deliver(source.url, delivery), 422);
+      expect(p.errors.map((e) => e.path), bad).toEqual(["/events/1/occurredAt"]);
+    }
+    expect(await agentIds(org.adminKey)).toEqual(agents);
+    expect(await allStandings(org.readKey)).toEqual(before);
+    // An out-of-range time in a platform's own format is refused by the adapter.
+    const far = await contacts(source.secret, [{ agent: "799001", occurredAt: "-271821-04-20T00:00:00.000Z" }]);
+    expect((await json<{ errors: { path: string }[] }>(await deliver(source.url, far), 422)).errors.map((e) => e.path)).toEqual(["/events/0/occurredAt"]);
+    expect(await agentIds(org.adminKey)).toEqual(agents);
+  });
+
+  it("one delivery provisions at most 50 new agents: more is refused whole", async () => {
+    const org = await webhookOrg();
+    const source = await createSource(org.adminKey, { name: "CRM", platform: "generic", unknownAgents: "provision" });
+    const agents = await agentIds(org.adminKey);
+    const now = new Date().toISOString();
+    const many = Array.from({ length: 51 }, (_, i) => ({ agent: `8${String(i).padStart(5, "0")}`, occurredAt: now }));
+    const p = await json<{ errors: { path: string }[] }>(await deliver(source.url, await contacts(source.secret, many)), 422);
+    expect(p.errors.map((e) => e.path)).toEqual(["/events/50/agent"]);
+    expect(await agentIds(org.adminKey)).toEqual(agents);
+    const fifty = await json<{ accepted: number }>(await deliver(source.url, await contacts(source.secret, many.slice(0, 50))), 200);
+    expect(fifty.accepted).toBe(50);
+    expect(await agentIds(org.adminKey)).toHaveLength(agents.length + 50);
+  });
+
   it("map standard metrics onto the org's own keys, and drop those mapped to null or not counted", async () => {
     const org = await webhookOrg({ a1: { generic: "700201" } });
     const source = await createSource(org.adminKey, { name: "CRM", platform: "generic", metrics: { contacts_handled: "calls", handle_time_s: null } });
@@ -167,17 +236,21 @@ describe("abuse limits", () => {
 
 /**
  * Spends the limiter's whole budget for `key` in the current window (1,000 requests per 10 s, as in
- * wrangler.jsonc), then sends one request through the Worker, which must be refused with a 429. The
- * window may roll over in between, so this tries up to three windows.
+ * wrangler.jsonc; windows are aligned to the wall clock), then sends one request through the Worker,
+ * which must be refused with a 429. Spending starts early in a window, so that a loaded machine still
+ * spends it all before the window rolls over; should it roll over anyway, this tries again.
  */
 async function whenExhausted(limiter: RateLimit, key: string, send: () => Promise<Response>): Promise<Response> {
+  const windowMs = 10_000;
   for (let attempt = 0; attempt < 3; attempt++) {
+    const intoWindow = Date.now() % windowMs;
+    if (intoWindow > windowMs / 2) await new Promise((resolve) => setTimeout(resolve, windowMs - intoWindow + 20));
     let spent = false;
-    for (let i = 0; i < 1100 && !spent; i += 100) {
-      const results = await Promise.all(Array.from({ length: 100 }, () => limiter.limit({ key })));
+    for (let i = 0; i < 1500 && !spent; i += 250) {
+      const results = await Promise.all(Array.from({ length: 250 }, () => limiter.limit({ key })));
       spent = results.some((r) => !r.success);
     }
-    expect(spent).toBe(true);
+    if (!spent) continue;
     const response = await send();
     if (response.status === 429) return response;
     expect(response.status).toBeLessThan(500);

@@ -104,7 +104,8 @@ export function webhookSuite(sample: PlatformSample): void {
     if (sample.signatureHeader) {
       const header = sample.signatureHeader;
       const value = good.headers[header] ?? good.headers[Object.keys(good.headers).find((h) => h.toLowerCase() === header)!]!;
-      const flipped = value.slice(0, -2) + (value.at(-2) === "A" ? "B" : "A") + value.at(-1);
+      // Hex signatures are compared without regard to case: the replacement differs in any case.
+      const flipped = value.slice(0, -2) + (value.at(-2) === "0" ? "1" : "0") + value.at(-1);
       const headers = Object.fromEntries(Object.entries(good.headers).map(([k, v]) => [k, k.toLowerCase() === header ? flipped : v]));
       const s = await problem(await deliver(source.url, { headers, body: good.body }), 401);
       expect(s.errors?.[0]?.path).toBe(`header/${header}`);

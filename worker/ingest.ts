@@ -4,7 +4,7 @@
  * when it occurred, and recorded by that team's Durable Object, which answers only once the events
  * are durable. All or nothing: one bad event refuses the whole request and nothing is recorded.
  */
-import { type IngestResult, MAX_CLOCK_SKEW_MS } from "../protocol/index.ts";
+import { EARLIEST_EVENT_MS, type IngestResult, MAX_CLOCK_SKEW_MS } from "../protocol/index.ts";
 import { type Stint, teamAt, teamsBetween } from "../durable-objects/memberships.ts";
 import type { IngestEvent, RefusedEvent } from "../durable-objects/team-board.ts";
 import { activeMetrics, MOVE_SETTLE_MS, resolveAgents } from "./directory-cache.ts";
@@ -47,7 +47,8 @@ export async function recordEvents(env: Env, orgId: string, pending: readonly Pe
     if (aggregation && aggregation !== "ratio" && partGiven) {
       errors.push({ path: pathOf("part"), message: `only for ratio metrics; '${event.metric}' is ${aggregation}` });
     }
-    if (event.occurredAt > now + MAX_CLOCK_SKEW_MS) errors.push({ path: pathOf("occurredAt"), message: "is in the future" });
+    const badTime = occurredAtProblem(event.occurredAt, now);
+    if (badTime) errors.push({ path: pathOf("occurredAt"), message: badTime });
     if (placement?.active) valid.push({ event, index: i, stints: placement.stints });
   });
   refuseIfAny(errors);
@@ -117,6 +118,14 @@ async function routeEvents(env: Env, orgId: string, events: readonly { event: In
     routed.set(event.id, team);
     return team;
   });
+}
+
+/** Why an event's time cannot be recorded (in the future beyond clock skew, or implausibly old), or null. */
+export function occurredAtProblem(occurredAt: number, now: number): string | null {
+  if (!Number.isFinite(occurredAt)) return "is not a time";
+  if (occurredAt > now + MAX_CLOCK_SKEW_MS) return "is in the future";
+  if (occurredAt < EARLIEST_EVENT_MS) return `is before ${new Date(EARLIEST_EVENT_MS).toISOString()}`;
+  return null;
 }
 
 /** All or nothing: one bad event rejects the batch, so a sender can fix and resend it whole. */

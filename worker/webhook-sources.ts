@@ -1,8 +1,9 @@
 /**
  * Webhook sources as the webhook route uses them: read by id (the URL carries only the id), with
  * their secrets opened, cached in the isolate for a short while so a delivery costs no D1 read.
- * Changes clear this isolate's entry at once; other isolates see them within the TTL (a rotated
- * secret's predecessor stays valid far longer than that, so a rotation never refuses a delivery).
+ * Changes clear this isolate's entry at once; other isolates see them within the TTL (30 s). So for
+ * up to 30 s after a rotation another isolate may still refuse a delivery signed with the new secret
+ * (platforms retry refused deliveries), and a revoked secret may still be taken there.
  */
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -13,9 +14,6 @@ import { ProblemError } from "./problem.ts";
 import { openSecret } from "./source-secrets.ts";
 
 const TTL_MS = 30_000;
-/** How long a rotated-out secret keeps working, so the platform can be reconfigured meanwhile. */
-export const PREVIOUS_SECRET_GRACE_MS = 24 * 3600_000;
-
 export type SourceRow = typeof webhookSources.$inferSelect;
 
 export interface LoadedSource {
@@ -70,6 +68,10 @@ async function open(env: Env, row: SourceRow): Promise<LoadedSource> {
   }
   const previous = row.previousSecret && (row.previousSecretUntil ?? 0) > Date.now() ? await openSecret(env, row.orgId, row.id, row.previousSecret) : null;
   const options = adapters[row.platform].options.safeParse(row.options);
+  if (!options.success) {
+    // Options are validated when saved; this is a source saved before its adapter's options changed.
+    throw new ProblemError(503, "Source options outdated", "This source's options no longer suit its platform: an admin must PATCH them.");
+  }
   return {
     id: row.id,
     orgId: row.orgId,
@@ -80,7 +82,7 @@ async function open(env: Env, row: SourceRow): Promise<LoadedSource> {
     unknownAgents: row.unknownAgents,
     unassignedTeamId: row.unassignedTeamId,
     metrics: row.metrics,
-    options: options.success ? options.data : row.options,
+    options: options.data,
   };
 }
 

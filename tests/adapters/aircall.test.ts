@@ -71,9 +71,9 @@ describe("aircall: token", () => {
 describe("aircall: call.ended", () => {
   it("counts an answered call for its user: talk and handle time from answered_at to ended_at", () => {
     expect(aircall.toEvents(delivery(ended), context())).toEqual<PlatformEvent[]>([
-      { id: "76259012:contacts_handled", metric: "contacts_handled", value: 1, occurredAt: ENDED_AT, ...jane },
-      { id: "76259012:talk_time_s", metric: "talk_time_s", value: 346, occurredAt: ENDED_AT, ...jane },
-      { id: "76259012:handle_time_s", metric: "handle_time_s", value: 346, occurredAt: ENDED_AT, ...jane },
+      { id: "76259012:contacts_handled", metric: "contacts_handled", value: 1, occurredAt: ENDED_AT, occurredAtField: "/data/ended_at", ...jane },
+      { id: "76259012:talk_time_s", metric: "talk_time_s", value: 346, occurredAt: ENDED_AT, occurredAtField: "/data/ended_at", ...jane },
+      { id: "76259012:handle_time_s", metric: "handle_time_s", value: 346, occurredAt: ENDED_AT, occurredAtField: "/data/ended_at", ...jane },
     ]);
   });
 
@@ -81,9 +81,9 @@ describe("aircall: call.ended", () => {
     const options = { resolvedTags: ["resolved"], salesTags: ["Sale", "Upsell"] };
     const tagged = edit(ended, {}, { tags: [{ name: "Resolved" }, { name: "upsell" }] });
     expect(aircall.toEvents(delivery(tagged), context(options)).slice(3)).toEqual([
-      { id: "76259012:resolved_first_contact:denominator", metric: "resolved_first_contact", part: "denominator", value: 1, occurredAt: ENDED_AT, ...jane },
-      { id: "76259012:resolved_first_contact:numerator", metric: "resolved_first_contact", part: "numerator", value: 1, occurredAt: ENDED_AT, ...jane },
-      { id: "76259012:sales", metric: "sales", value: 1, occurredAt: ENDED_AT, ...jane },
+      { id: "76259012:resolved_first_contact:denominator", metric: "resolved_first_contact", part: "denominator", value: 1, occurredAt: ENDED_AT, occurredAtField: "/data/ended_at", ...jane },
+      { id: "76259012:resolved_first_contact:numerator", metric: "resolved_first_contact", part: "numerator", value: 1, occurredAt: ENDED_AT, occurredAtField: "/data/ended_at", ...jane },
+      { id: "76259012:sales", metric: "sales", value: 1, occurredAt: ENDED_AT, occurredAtField: "/data/ended_at", ...jane },
     ]);
     const untagged = edit(ended, {}, { tags: [] });
     expect(aircall.toEvents(delivery(untagged), context(options)).slice(3).map((e) => e.id)).toEqual(["76259012:resolved_first_contact:denominator"]);
@@ -93,7 +93,7 @@ describe("aircall: call.ended", () => {
 
   it("counts an inbound call nobody answered as missed for its user", () => {
     expect(aircall.toEvents(delivery(missed), context())).toEqual([
-      { id: "76259377:missed_contacts", metric: "missed_contacts", value: 1, occurredAt: 1733151207_000, ...jane },
+      { id: "76259377:missed_contacts", metric: "missed_contacts", value: 1, occurredAt: 1733151207_000, occurredAtField: "/data/ended_at", ...jane },
     ]);
   });
 

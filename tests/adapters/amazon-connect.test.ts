@@ -54,7 +54,7 @@ describe("amazon connect: the API destination's key", () => {
 describe("amazon connect: contact events", () => {
   it("DISCONNECTED counts the contact and the agent's time on it", () => {
     const at = Date.parse("2021-08-04T17:35:37.000Z");
-    const base = { agent: AGENT, agentField: "/detail/agentInfo/agentArn", occurredAt: at };
+    const base = { agent: AGENT, agentField: "/detail/agentInfo/agentArn", occurredAt: at, occurredAtField: "/detail/disconnectTimestamp" };
     expect(amazonConnect.toEvents(delivery(disconnected), context())).toEqual([
       { ...base, id: `${CONTACT}:contacts_handled`, metric: "contacts_handled", value: 1 },
       // 17:29:09 connected to the agent, 17:35:37 disconnected.
@@ -66,7 +66,7 @@ describe("amazon connect: contact events", () => {
 
   it("COMPLETED gives after-contact work and handle time, with ids of their own", () => {
     const at = Date.parse("2021-08-04T17:36:39.000Z");
-    const base = { agent: AGENT, agentField: "/detail/agentInfo/agentArn", occurredAt: at };
+    const base = { agent: AGENT, agentField: "/detail/agentInfo/agentArn", occurredAt: at, occurredAtField: "/detail/agentInfo/afterContactWorkEndTimestamp" };
     expect(amazonConnect.toEvents(delivery(completed), context())).toEqual([
       // 17:29:09 connected, 17:36:39 after-contact work ended.
       { ...base, id: `${CONTACT}:handle_time_s`, metric: "handle_time_s", value: 450 },

@@ -26,7 +26,7 @@ describe("generic signed JSON webhooks", () => {
     const d: WebhookDelivery = { url, headers: { "content-type": "application/json; charset=utf-8", "floorboard-signature": `t=${t},v1=${v1}` }, body };
     await generic.verify(d, context());
     expect(generic.toEvents(d, context())).toEqual([
-      { id: "deal-1:sales", agent: "crm-user-7", agentField: "/events/0/agent", metric: "sales", value: 250, occurredAt: Date.parse(event.occurredAt) },
+      { id: "deal-1:sales", agent: "crm-user-7", agentField: "/events/0/agent", metric: "sales", value: 250, occurredAt: Date.parse(event.occurredAt), occurredAtField: "/events/0/occurredAt" },
     ]);
   });
 

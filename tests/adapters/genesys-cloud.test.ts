@@ -37,7 +37,7 @@ describe("genesys cloud", () => {
   });
 
   it("after-call work counts the contact and its wrap-up time for the agent", () => {
-    const base = { agent: USER, agentField: "/detail/eventBody/userId", occurredAt: 1765552181204 };
+    const base = { agent: USER, agentField: "/detail/eventBody/userId", occurredAt: 1765552181204, occurredAtField: "/detail/eventBody/eventTime" };
     expect(genesysCloud.toEvents(delivery(acw), context())).toEqual([
       { ...base, id: `${CONVERSATION}:${USER}:contacts_handled`, metric: "contacts_handled", value: 1 },
       { ...base, id: `${CONVERSATION}:${USER}:acw_time_s`, metric: "acw_time_s", value: 41 },
@@ -54,7 +54,7 @@ describe("genesys cloud", () => {
   });
 
   it("the agent's part ending gives talk and hold time, or a missed contact when they were alerted and never answered", () => {
-    const base = { agent: USER, agentField: "/detail/eventBody/userId", occurredAt: 1765552140117 };
+    const base = { agent: USER, agentField: "/detail/eventBody/userId", occurredAt: 1765552140117, occurredAtField: "/detail/eventBody/eventTime" };
     expect(genesysCloud.toEvents(delivery(userEnd), context())).toEqual([
       { ...base, id: `${CONVERSATION}:${USER}:talk_time_s`, metric: "talk_time_s", value: 312 },
       { ...base, id: `${CONVERSATION}:${USER}:hold_time_s`, metric: "hold_time_s", value: 45 },

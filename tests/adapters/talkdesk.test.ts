@@ -18,7 +18,7 @@ const delivery = (body: string, headers: Record<string, string> = { "x-floorboar
 });
 const edit = (changes: Record<string, unknown>) => JSON.stringify({ ...JSON.parse(finished), ...changes });
 const CALL = "5f3b1a2c9d8e4f70a1b2c3d4e5f60718";
-const base = { agent: "60a7b3c2d1e0f9a8b7c6d5e4", agentField: "/agent_id", agentName: "Jane Doe", occurredAt: Date.parse("2026-11-23T14:02:11Z") };
+const base = { agent: "60a7b3c2d1e0f9a8b7c6d5e4", agentField: "/agent_id", agentName: "Jane Doe", occurredAt: Date.parse("2026-11-23T14:02:11Z"), occurredAtField: "/ended_at" };
 
 describe("talkdesk", () => {
   it("takes the shared secret from its header or as a bearer token; refuses it missing or wrong", async () => {

@@ -110,18 +110,18 @@ describe("twilio: TaskRouter events", () => {
   it("counts reservation.completed for its worker, with the Flex Insights durations", () => {
     const at = 1733150471880;
     expect(twilio.toEvents(delivery(completed), context())).toEqual<PlatformEvent[]>([
-      { id: "WRdddddddddddddddddddddddddddddddd:contacts_handled", metric: "contacts_handled", value: 1, occurredAt: at, ...jdoe },
-      { id: "WRdddddddddddddddddddddddddddddddd:handle_time_s", metric: "handle_time_s", value: 369, occurredAt: at, ...jdoe },
-      { id: "WRdddddddddddddddddddddddddddddddd:talk_time_s", metric: "talk_time_s", value: 320, occurredAt: at, ...jdoe },
-      { id: "WRdddddddddddddddddddddddddddddddd:hold_time_s", metric: "hold_time_s", value: 25, occurredAt: at, ...jdoe },
-      { id: "WRdddddddddddddddddddddddddddddddd:acw_time_s", metric: "acw_time_s", value: 49, occurredAt: at, ...jdoe },
+      { id: "WRdddddddddddddddddddddddddddddddd:contacts_handled", metric: "contacts_handled", value: 1, occurredAt: at, occurredAtField: "form/TimestampMs", ...jdoe },
+      { id: "WRdddddddddddddddddddddddddddddddd:handle_time_s", metric: "handle_time_s", value: 369, occurredAt: at, occurredAtField: "form/TimestampMs", ...jdoe },
+      { id: "WRdddddddddddddddddddddddddddddddd:talk_time_s", metric: "talk_time_s", value: 320, occurredAt: at, occurredAtField: "form/TimestampMs", ...jdoe },
+      { id: "WRdddddddddddddddddddddddddddddddd:hold_time_s", metric: "hold_time_s", value: 25, occurredAt: at, occurredAtField: "form/TimestampMs", ...jdoe },
+      { id: "WRdddddddddddddddddddddddddddddddd:acw_time_s", metric: "acw_time_s", value: 49, occurredAt: at, occurredAtField: "form/TimestampMs", ...jdoe },
     ]);
   });
 
   it("counts a completed reservation without durations as a contact only, and takes Timestamp without TimestampMs", () => {
     const plain = edit(completed, { TaskAttributes: '{"type":"inbound"}', TimestampMs: undefined });
     expect(twilio.toEvents(delivery(plain), context())).toEqual([
-      { id: "WRdddddddddddddddddddddddddddddddd:contacts_handled", metric: "contacts_handled", value: 1, occurredAt: 1733150471000, ...jdoe },
+      { id: "WRdddddddddddddddddddddddddddddddd:contacts_handled", metric: "contacts_handled", value: 1, occurredAt: 1733150471000, occurredAtField: "form/Timestamp", ...jdoe },
     ]);
     const talkOnly = edit(completed, { TaskAttributes: '{"conversations":{"talk_time":"61"}}' });
     expect(twilio.toEvents(delivery(talkOnly), context()).map((e) => [e.metric, e.value])).toEqual([
@@ -132,7 +132,7 @@ describe("twilio: TaskRouter events", () => {
   });
 
   it("counts a reservation that timed out or was rejected as a missed contact", () => {
-    const missed = { id: "WRdddddddddddddddddddddddddddddddd:missed_contacts", metric: "missed_contacts", value: 1, occurredAt: 1733150099204, ...jdoe };
+    const missed = { id: "WRdddddddddddddddddddddddddddddddd:missed_contacts", metric: "missed_contacts", value: 1, occurredAt: 1733150099204, occurredAtField: "form/TimestampMs", ...jdoe };
     expect(twilio.toEvents(delivery(timeout), context())).toEqual([missed]);
     expect(twilio.toEvents(delivery(edit(timeout, { EventType: "reservation.rejected" })), context())).toEqual([missed]);
   });
@@ -176,8 +176,8 @@ describe("twilio: Voice status callbacks", () => {
     const at = Date.UTC(2024, 11, 2, 14, 41, 11);
     const who = { agent: "jdoe", agentField: "form/To" };
     expect(twilio.toEvents(delivery(voiceCompleted), context())).toEqual([
-      { id: "CA88888888888888888888888888888888:contacts_handled", metric: "contacts_handled", value: 1, occurredAt: at, ...who },
-      { id: "CA88888888888888888888888888888888:talk_time_s", metric: "talk_time_s", value: 287, occurredAt: at, ...who },
+      { id: "CA88888888888888888888888888888888:contacts_handled", metric: "contacts_handled", value: 1, occurredAt: at, occurredAtField: "form/Timestamp", ...who },
+      { id: "CA88888888888888888888888888888888:talk_time_s", metric: "talk_time_s", value: 287, occurredAt: at, occurredAtField: "form/Timestamp", ...who },
     ]);
   });
 
@@ -189,6 +189,7 @@ describe("twilio: Voice status callbacks", () => {
       metric: "missed_contacts",
       value: 1,
       occurredAt: Date.UTC(2024, 11, 2, 14, 35, 42),
+      occurredAtField: "form/Timestamp",
     };
     expect(twilio.toEvents(delivery(voiceNoAnswer, noAnswerUrl), context())).toEqual([missed]);
     expect(twilio.toEvents(delivery(edit(voiceNoAnswer, { CallStatus: "busy" }), noAnswerUrl), context())).toEqual([missed]);
@@ -202,6 +203,25 @@ describe("twilio: Voice status callbacks", () => {
     expect(agents(delivery(voiceCompleted, `${HOOK}?worker=WK2`))[0]).toEqual(["jdoe", "form/To"]);
     const fromClient = edit(voiceCompleted, { To: "+15557654321", From: "client:asmith" });
     expect(agents(delivery(fromClient))[0]).toEqual(["asmith", "form/From"]);
+  });
+
+  it("never takes the agent from a query Twilio did not sign (signatureUrl with its own query)", () => {
+    const options = { signatureUrl: `${HOOK}?agent=WK1` };
+    const agents = (url: string) => twilio.toEvents(delivery(edit(voiceCompleted, { To: "+15557654321" }), url), context(options)).map((e) => [e.agent, e.agentField]);
+    // The received query says WK2, but Twilio signed signatureUrl's: WK1 counts.
+    expect(agents(`${HOOK}?agent=WK2`)[0]).toEqual(["WK1", "query/agent"]);
+    expect(agents(HOOK)[0]).toEqual(["WK1", "query/agent"]);
+    // Without a query of its own, signatureUrl is signed with the received query.
+    const plain = twilio.toEvents(delivery(edit(voiceCompleted, { To: "+15557654321" }), `${HOOK}?agent=WK2`), context({ signatureUrl: HOOK }));
+    expect(plain.map((e) => e.agent)).toEqual(["WK2", "WK2"]);
+  });
+
+  it("counts no missed contact when the agent placed the call and nobody answered", () => {
+    const outbound = edit(voiceNoAnswer, { From: "client:asmith", To: "+15557654321" });
+    expect(twilio.toEvents(delivery(outbound), context())).toEqual([]);
+    // Answered, the agent's outbound call is a contact handled.
+    const answered = edit(voiceCompleted, { From: "client:asmith", To: "+15557654321" });
+    expect(twilio.toEvents(delivery(answered), context()).map((e) => [e.agent, e.metric])).toEqual([["asmith", "contacts_handled"], ["asmith", "talk_time_s"]]);
   });
 
   it("counts nothing for a leg without an agent, or for other statuses", () => {

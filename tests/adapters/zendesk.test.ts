@@ -105,6 +105,7 @@ describe("zendesk: events", () => {
         metric: "contacts_handled",
         value: 1,
         occurredAt: SIGNED_AT,
+        occurredAtField: "/time",
       },
     ]);
   });

@@ -93,6 +93,7 @@ export const aircall: Adapter<AircallOptions> = {
       metric,
       value,
       occurredAt,
+      occurredAtField: "/data/ended_at",
       ...who,
       ...(part ? { part } : {}),
     });

@@ -18,8 +18,8 @@
  */
 import { z } from "zod";
 import { parseWith, ProblemError } from "../problem.ts";
-import { requireKey } from "./api-key.ts";
-import { HeaderName, IsoTime, parseJsonBody, requireJson, Seconds } from "./body.ts";
+import { verifyApiDestination } from "./api-key.ts";
+import { HeaderName, IsoTime, parseJsonBody, Seconds } from "./body.ts";
 import type { Adapter, PlatformEvent } from "./types.ts";
 
 const options = z.strictObject({ apiKeyHeader: HeaderName.default("x-api-key") });
@@ -51,10 +51,7 @@ export const amazonConnect: Adapter<AmazonConnectOptions> = {
   secretIssuedBy: "floorboard",
   ack: 200,
 
-  async verify(delivery, { secrets, options }) {
-    requireJson(delivery, "An EventBridge API destination");
-    requireKey(delivery, secrets, options.apiKeyHeader);
-  },
+  verify: verifyApiDestination,
 
   toEvents(delivery) {
     const body = parseJsonBody(delivery);
@@ -67,13 +64,14 @@ export const amazonConnect: Adapter<AmazonConnectOptions> = {
     const connected = Date.parse(agentInfo.connectedToAgentTimestamp);
     const disconnected = Date.parse(detail.disconnectTimestamp);
     const agent = agentInfo.agentArn.slice(agentInfo.agentArn.lastIndexOf("/") + 1);
-    const event = (metric: PlatformEvent["metric"], value: number, occurredAt: number): PlatformEvent => ({
+    const event = (metric: PlatformEvent["metric"], value: number, occurredAt: number, occurredAtField = "/detail/disconnectTimestamp"): PlatformEvent => ({
       id: `${detail.contactId}:${metric}`,
       agent,
       agentField: "/detail/agentInfo/agentArn",
       metric,
       value,
       occurredAt,
+      occurredAtField,
     });
     const span = (from: number, to: number, path: string) => {
       const ms = to - from;
@@ -89,8 +87,8 @@ export const amazonConnect: Adapter<AmazonConnectOptions> = {
     }
     const workEnded = agentInfo.afterContactWorkEndTimestamp === undefined ? disconnected : Date.parse(agentInfo.afterContactWorkEndTimestamp);
     const path = agentInfo.afterContactWorkEndTimestamp === undefined ? "/detail/disconnectTimestamp" : "/detail/agentInfo/afterContactWorkEndTimestamp";
-    const events = [event("handle_time_s", span(connected, workEnded, path), workEnded)];
-    if (agentInfo.afterContactWorkDuration !== undefined) events.push(event("acw_time_s", agentInfo.afterContactWorkDuration, workEnded));
+    const events = [event("handle_time_s", span(connected, workEnded, path), workEnded, path)];
+    if (agentInfo.afterContactWorkDuration !== undefined) events.push(event("acw_time_s", agentInfo.afterContactWorkDuration, workEnded, path));
     return events;
   },
 };

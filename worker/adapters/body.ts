@@ -33,4 +33,5 @@ export const Seconds = z
   .pipe(z.number().finite().min(0).max(86_400, "more than a day"));
 /** Milliseconds of a duration, at most a day. */
 export const Millis = z.number().finite().min(0).max(86_400_000, "more than a day");
-export const IsoTime = z.string().refine((t) => Number.isFinite(Date.parse(t)), "must be an ISO 8601 time");
+/** An ISO 8601 time with a zone offset or `Z`, as platforms' JSON writes times. */
+export const IsoTime = z.iso.datetime({ offset: true });

@@ -84,6 +84,7 @@ export const generic: Adapter<GenericOptions> = {
       value: e.value,
       ...(e.part ? { part: e.part } : {}),
       occurredAt: Date.parse(e.occurredAt),
+      occurredAtField: `/events/${i}/occurredAt`,
     }));
   },
 };

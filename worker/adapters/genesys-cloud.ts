@@ -17,8 +17,8 @@
  */
 import { z } from "zod";
 import { parseWith } from "../problem.ts";
-import { requireKey } from "./api-key.ts";
-import { HeaderName, Millis, parseJsonBody, requireJson } from "./body.ts";
+import { verifyApiDestination } from "./api-key.ts";
+import { HeaderName, Millis, parseJsonBody } from "./body.ts";
 import type { Adapter, PlatformEvent } from "./types.ts";
 
 const options = z.strictObject({
@@ -60,10 +60,7 @@ export const genesysCloud: Adapter<GenesysCloudOptions> = {
   secretIssuedBy: "floorboard",
   ack: 200,
 
-  async verify(delivery, { secrets, options }) {
-    requireJson(delivery, "An EventBridge API destination");
-    requireKey(delivery, secrets, options.apiKeyHeader);
-  },
+  verify: verifyApiDestination,
 
   toEvents(delivery, { options }) {
     const body = parseJsonBody(delivery);
@@ -78,6 +75,7 @@ export const genesysCloud: Adapter<GenesysCloudOptions> = {
       value,
       ...(part ? { part } : {}),
       occurredAt: e.eventTime,
+      occurredAtField: "/detail/eventBody/eventTime",
     });
     const seconds = (ms: number) => Math.round(ms / 1000);
     if (topic === "user.end") {

@@ -60,6 +60,7 @@ export const talkdesk: Adapter<TalkdeskOptions> = {
       metric,
       value,
       occurredAt: at,
+      occurredAtField: "/ended_at",
     });
     if (kind === "call_missed") return [event("missed_contacts", 1)];
     if (kind === "csat_received") return [event("csat", parseWith(Csat, body).csat_score)];

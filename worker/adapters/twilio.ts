@@ -16,10 +16,12 @@
  * Voice (a body with `CallStatus`): the call leg's agent is the `agentParam` parameter (in the
  * StatusCallback URL's query or the body), else a Twilio Client identity in `To` or `From`
  * (`client:jdoe` -> `jdoe`). `completed` -> contacts_handled 1 and talk_time_s `CallDuration`;
- * `no-answer` and `busy` -> missed_contacts 1. A leg with no agent counts nothing.
+ * `no-answer` and `busy` -> missed_contacts 1, unless the agent placed the call (`From`). A leg with
+ * no agent counts nothing.
  */
 import { z } from "zod";
 import { parseWith, ProblemError } from "../problem.ts";
+import { Seconds } from "./body.ts";
 import { hmac, signatureMatches, toBase64 } from "./crypto.ts";
 import type { Adapter, PlatformEvent, WebhookDelivery } from "./types.ts";
 
@@ -38,17 +40,12 @@ const options = z.strictObject({
 export type TwilioOptions = z.infer<typeof options>;
 
 const SIGNATURE = "x-twilio-signature";
-const DAY_S = 86_400;
 
 type Form = Record<string, string>;
 type Metric = PlatformEvent["metric"];
 
 /** Twilio's ids (WK…, WR…, CA…): short enough that `${sid}:${metric}` stays within 96 characters. */
 const Sid = z.string().trim().min(1).max(64);
-/** Seconds as a form field or a JSON attribute: a number or a numeric string, at most a day. */
-const Seconds = z
-  .union([z.number(), z.string().trim().regex(/^\d+(\.\d+)?$/, "must be a number of seconds").transform(Number)])
-  .pipe(z.number().min(0).max(DAY_S, "more than a day"));
 const Digits = z.string().regex(/^\d{1,16}$/, "must be a whole number").transform(Number);
 
 const Reservation = z.looseObject({
@@ -87,10 +84,15 @@ function requireForm(delivery: WebhookDelivery): void {
   ]);
 }
 
-/** The URL as received (or `signatureUrl`), with and without the scheme's default port, as Twilio's own validators try. */
+/** The URL Twilio signed: as received, or `signatureUrl` (with the received query unless it has its own). */
+function signedUrl(received: string, signatureUrl: string | undefined): string {
+  if (signatureUrl === undefined) return received;
+  return signatureUrl.includes("?") ? signatureUrl : signatureUrl + searchOf(received);
+}
+
+/** The signed URL with and without the scheme's default port, as Twilio's own validators try. */
 function urlsToSign(received: string, signatureUrl: string | undefined): string[] {
-  let url = received;
-  if (signatureUrl !== undefined) url = signatureUrl.includes("?") ? signatureUrl : signatureUrl + searchOf(received);
+  const url = signedUrl(received, signatureUrl);
   const parts = /^(https?):\/\/([^/?#:]+)(:\d+)?(.*)$/i.exec(url);
   if (!parts) return [url];
   const [, scheme, host, port, rest] = parts;
@@ -114,8 +116,10 @@ function refuse(path: string, message: string): ProblemError {
   return new ProblemError(422, "Validation failed", `Invalid field(s): ${path}`, [{ path, message }]);
 }
 
-function event(id: string, metric: Metric, value: number, who: Agent, occurredAt: number): PlatformEvent {
-  return { id: `${id}:${metric}`, metric, value, occurredAt, ...who };
+type When = Pick<PlatformEvent, "occurredAt" | "occurredAtField">;
+
+function event(id: string, metric: Metric, value: number, who: Agent, when: When): PlatformEvent {
+  return { id: `${id}:${metric}`, metric, value, ...when, ...who };
 }
 
 type Agent = Pick<PlatformEvent, "agent" | "agentField" | "agentName">;
@@ -125,7 +129,12 @@ function taskRouterEvents(form: Form): PlatformEvent[] {
   const missed = type === "reservation.timeout" || type === "reservation.rejected";
   if (type !== "reservation.completed" && !missed) return [];
   const r = parseWith(Reservation, form, "form");
-  const occurredAt = r.TimestampMs ?? (r.Timestamp === undefined ? undefined : r.Timestamp * 1000);
+  const occurredAt: When | undefined =
+    r.TimestampMs !== undefined
+      ? { occurredAt: r.TimestampMs, occurredAtField: "form/TimestampMs" }
+      : r.Timestamp !== undefined
+        ? { occurredAt: r.Timestamp * 1000, occurredAtField: "form/Timestamp" }
+        : undefined;
   if (occurredAt === undefined) throw refuse("form/TimestampMs", "required (or Timestamp)");
   const who: Agent = { agent: r.WorkerSid, agentField: "form/WorkerSid", ...(r.WorkerName ? { agentName: r.WorkerName } : {}) };
   if (missed) return [event(r.ReservationSid, "missed_contacts", 1, who, occurredAt)];
@@ -150,27 +159,30 @@ function insights(attributes: string | undefined): z.infer<typeof InsightsAttrib
   return parseWith(InsightsAttributes, value, "form/TaskAttributes");
 }
 
-function voiceEvents(form: Form, url: string, agentParam: string, now: number): PlatformEvent[] {
+function voiceEvents(form: Form, signedUrl: string, agentParam: string, now: number): PlatformEvent[] {
   const leg = parseWith(CallLeg, form, "form");
   const missed = leg.CallStatus === "no-answer" || leg.CallStatus === "busy";
   if (leg.CallStatus !== "completed" && !missed) return [];
-  const who = voiceAgent(form, url, agentParam);
+  const who = voiceAgent(form, signedUrl, agentParam);
   if (!who) return [];
-  let occurredAt = now;
-  if (leg.Timestamp !== undefined) {
-    occurredAt = Date.parse(leg.Timestamp);
-    if (!Number.isFinite(occurredAt)) throw refuse("form/Timestamp", "not an RFC 2822 date");
-  }
+  // A call the agent placed that nobody answered is not a call the agent missed.
+  if (missed && who.agentField === "form/From") return [];
+  const at = leg.Timestamp === undefined ? now : Date.parse(leg.Timestamp);
+  if (!Number.isFinite(at)) throw refuse("form/Timestamp", "not an RFC 2822 date");
+  const occurredAt: When = { occurredAt: at, occurredAtField: "form/Timestamp" };
   if (missed) return [event(leg.CallSid, "missed_contacts", 1, who, occurredAt)];
   if (leg.CallDuration === undefined) throw refuse("form/CallDuration", "required for a completed call");
   return [event(leg.CallSid, "contacts_handled", 1, who, occurredAt), event(leg.CallSid, "talk_time_s", leg.CallDuration, who, occurredAt)];
 }
 
-/** The agent of a call leg: the configured parameter (body, then URL query), else a Client identity. */
-function voiceAgent(form: Form, url: string, param: string): Agent | undefined {
+/**
+ * The agent of a call leg: the configured parameter (body, then the signed URL's query: never a
+ * query Twilio did not sign), else a Client identity.
+ */
+function voiceAgent(form: Form, signedUrl: string, param: string): Agent | undefined {
   const candidates: [string, string | null | undefined][] = [
     [`form/${param}`, form[param]],
-    [`query/${param}`, new URLSearchParams(searchOf(url)).get(param)],
+    [`query/${param}`, new URLSearchParams(searchOf(signedUrl)).get(param)],
     ["form/To", form.To?.startsWith("client:") ? form.To.slice(7) : undefined],
     ["form/From", form.From?.startsWith("client:") ? form.From.slice(7) : undefined],
   ];
@@ -208,7 +220,7 @@ export const twilio: Adapter<TwilioOptions> = {
   toEvents(delivery, { options, now }) {
     const form = formOf(delivery.body);
     if (form.EventType !== undefined) return taskRouterEvents(form);
-    if (form.CallStatus !== undefined) return voiceEvents(form, delivery.url, options.agentParam, now);
+    if (form.CallStatus !== undefined) return voiceEvents(form, signedUrl(delivery.url, options.signatureUrl), options.agentParam, now);
     throw refuse("form/EventType", "neither a TaskRouter event (EventType) nor a Voice status callback (CallStatus)");
   },
 };

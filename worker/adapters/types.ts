@@ -49,6 +49,8 @@ export interface PlatformEvent {
   readonly part?: "numerator" | "denominator";
   /** Milliseconds since the epoch. */
   readonly occurredAt: number;
+  /** Where that time is in the delivery (a JSON pointer or `form/Timestamp`), for errors. */
+  readonly occurredAtField: string;
 }
 
 export interface Adapter<Options = Record<string, never>> {

@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 import { parseWith, ProblemError } from "../problem.ts";
-import { parseJsonBody, requireJson } from "./body.ts";
+import { IsoTime, parseJsonBody, requireJson } from "./body.ts";
 import { hmac, signatureMatches, toBase64 } from "./crypto.ts";
 import type { Adapter } from "./types.ts";
 
@@ -30,7 +30,7 @@ const StatusChange = z.looseObject({
 const Solved = z.looseObject({
   /** The event's id (a ULID or UUID), the same on Zendesk's retries. */
   id: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be an id of at most 64 characters"),
-  time: z.string().refine((t) => Number.isFinite(Date.parse(t)), "must be an ISO 8601 time"),
+  time: IsoTime,
   detail: z.looseObject({
     assignee_id: z.union([z.number().int().nonnegative(), z.string().trim().min(1).max(64)]).transform(String),
   }),
@@ -74,6 +74,7 @@ export const zendesk: Adapter<ZendeskOptions> = {
         metric: "contacts_handled",
         value: 1,
         occurredAt: Date.parse(time),
+        occurredAtField: "/time",
       },
     ];
   },

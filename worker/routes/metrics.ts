@@ -14,7 +14,6 @@ import { refreshBoardsOf } from "../board-hosts.ts";
 
 export const metricRoutes = new Hono<AppEnv>();
 metricRoutes.use("/metrics/*", requireScope("admin"));
-metricRoutes.use("/metrics", requireScope("admin"));
 
 type MetricRow = typeof metrics.$inferSelect;
 type Db = ReturnType<typeof drizzle>;

@@ -13,7 +13,7 @@ import { type AppEnv, randomId, requireScope } from "../auth.ts";
 import { settingsAudit, webhookSources } from "../db/schema.ts";
 import { notFound, parseWith, ProblemError, readJson } from "../problem.ts";
 import { generateSecret, openSecret, sealSecret } from "../source-secrets.ts";
-import { forgetSource, PREVIOUS_SECRET_GRACE_MS, type SourceRow, sourceJson } from "../webhook-sources.ts";
+import { forgetSource, type SourceRow, sourceJson } from "../webhook-sources.ts";
 
 export const sources = new Hono<AppEnv>();
 sources.use("/sources/*", requireScope("admin"));
@@ -82,7 +82,7 @@ sources.patch("/sources/:id", async (c) => {
   const { orgId, actor } = c.var.caller;
   const before = await findSource(c.env, orgId, c.req.param("id"));
   const options = body.options === undefined ? before.options : (parseWith(adapters[before.platform].options, body.options, "/options") as Record<string, unknown>);
-  const after: SourceRow = { ...before, ...body, options, updatedAt: Date.now() };
+  const after: SourceRow = { ...before, ...body, options, active: body.active ?? before.active, updatedAt: Date.now() };
   const db = drizzle(c.env.DB);
   await db.batch([
     db
@@ -94,6 +94,7 @@ sources.patch("/sources/:id", async (c) => {
         unassignedTeamId: after.unassignedTeamId,
         metrics: after.metrics,
         options: after.options,
+        active: after.active,
         updatedAt: after.updatedAt,
       })
       .where(eq(webhookSources.id, before.id)),
@@ -117,7 +118,7 @@ sources.delete("/sources/:id", async (c) => {
   return c.json(sourceJson(after, origin(c.req.url)));
 });
 
-/** A new secret (the one given, or a generated one); the previous secret keeps working for 24 hours. */
+/** A new secret (the one given, or a generated one); the previous secret keeps working for a day, or as long as asked (0: revoked at once). */
 sources.post("/sources/:id/secret", async (c) => {
   const body = await readJson(c, SourceSecretRotate);
   const { orgId, actor } = c.var.caller;
@@ -131,8 +132,8 @@ sources.post("/sources/:id/secret", async (c) => {
   const after: SourceRow = {
     ...before,
     secret: await sealSecret(c.env, orgId, before.id, secret),
-    previousSecret: before.secret,
-    previousSecretUntil: now + PREVIOUS_SECRET_GRACE_MS,
+    previousSecret: body.previousSecretValidSeconds > 0 ? before.secret : null,
+    previousSecretUntil: body.previousSecretValidSeconds > 0 ? now + body.previousSecretValidSeconds * 1000 : null,
     updatedAt: now,
   };
   const db = drizzle(c.env.DB);
@@ -141,7 +142,7 @@ sources.post("/sources/:id/secret", async (c) => {
       .update(webhookSources)
       .set({ secret: after.secret, previousSecret: after.previousSecret, previousSecretUntil: after.previousSecretUntil, updatedAt: now })
       .where(eq(webhookSources.id, before.id)),
-    db.insert(settingsAudit).values(auditRow(orgId, actor, before.id, { secret: "previous" }, { secret: "rotated" })),
+    db.insert(settingsAudit).values(auditRow(orgId, actor, before.id, { secret: "previous" }, { secret: "rotated", previousSecretUntil: after.previousSecretUntil === null ? null : new Date(after.previousSecretUntil).toISOString() })),
   ]);
   forgetSource(before.id);
   return c.json({ ...sourceJson(after, origin(c.req.url)), secret });

@@ -14,13 +14,15 @@ import type { AppEnv } from "../auth.ts";
 import { refreshTeams } from "../board-hosts.ts";
 import { provisionAgents } from "../db/provision.ts";
 import { activeMetrics, forgetDirectory, resolveExternalIds } from "../directory-cache.ts";
-import { type PendingEvent, recordEvents, refuseIfAny } from "../ingest.ts";
+import { occurredAtProblem, type PendingEvent, recordEvents, refuseIfAny } from "../ingest.ts";
 import { enforceRateLimit, ProblemError } from "../problem.ts";
 import { type LoadedSource, loadSource } from "../webhook-sources.ts";
 
 /** Platforms' deliveries are a few kilobytes; this leaves room for batches from generic senders. */
 export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
 const SOURCE_ID = /^src_[A-Za-z0-9_-]{16}$/;
+/** New agents one delivery may provision: a platform's deliveries name one or two; a flood of new ids is refused. */
+export const MAX_PROVISIONED_PER_DELIVERY = 50;
 
 export const webhooks = new Hono<AppEnv>();
 
@@ -62,15 +64,25 @@ async function recordDelivery(env: Env, source: LoadedSource, found: readonly Pl
       continue;
     }
     // A metric that is not a ratio counts the resolved contacts (numerators) only.
-    if (aggregation !== "ratio" && e.part === "denominator") continue;
+    if (aggregation !== "ratio" && e.part === "denominator") {
+      ignored++;
+      continue;
+    }
     kept.push({ found: e, metric, part: aggregation === "ratio" ? (e.part ?? "numerator") : "numerator" });
   }
   if (kept.length === 0) return { accepted: 0, duplicates: 0, late: 0, ignored };
+  // Checked before any agent is provisioned, so that a refused delivery leaves nothing behind.
+  const now = Date.now();
+  refuseIfAny(kept.flatMap(({ found: e }) => {
+    const message = occurredAtProblem(e.occurredAt, now);
+    return message === null ? [] : [{ path: e.occurredAtField, message }];
+  }));
 
   const agents = await agentsFor(env, source, kept.map((k) => k.found));
   const pending: PendingEvent[] = kept.map(({ found: e, metric, part }) => ({
     event: { id: `${source.id}:${e.id}`, agent: agents.get(e.agent)!, metric, kind: "add", value: e.value, ref: null, part, occurredAt: e.occurredAt },
-    pathOf: (field) => (field === "agent" ? e.agentField : ""),
+    // Metric and part come from the source's mapping, not the delivery: errors about them name no field of it.
+    pathOf: (field) => (field === "agent" ? e.agentField : field === "occurredAt" ? e.occurredAtField : ""),
   }));
   return { ...(await recordEvents(env, source.orgId, pending)), ignored };
 }
@@ -87,6 +99,14 @@ async function agentsFor(env: Env, source: LoadedSource, events: readonly Platfo
       [...unknown.values()].map((e) => ({
         path: e.agentField,
         message: `no agent has ${system} id '${e.agent}'; add it to the agent's externalIds.${system}`,
+      })),
+    );
+  }
+  if (unknown.size > MAX_PROVISIONED_PER_DELIVERY) {
+    refuseIfAny(
+      [...unknown.values()].slice(MAX_PROVISIONED_PER_DELIVERY).map((e) => ({
+        path: e.agentField,
+        message: `one delivery may introduce at most ${MAX_PROVISIONED_PER_DELIVERY} new agents; add '${e.agent}' to an agent's externalIds.${system} or send it later`,
       })),
     );
   }
