@@ -61,8 +61,18 @@ export const TimeZone = z.string().refine(
 
 /** How long after a period closes late events and corrections still change it; 72 hours unless set. */
 const LateGraceHours = z.number().int().min(0).max(2160);
-export const OrgCreate = z.strictObject({ name: Name, timeZone: TimeZone, lateGraceHours: LateGraceHours.default(72) });
-export const OrgPatch = z.strictObject({ name: Name, timeZone: TimeZone, lateGraceHours: LateGraceHours }).partial();
+const KudosPoints = z.number().int().min(0).max(1000);
+const KudosDailyCap = z.number().int().min(0).max(100);
+export const OrgCreate = z.strictObject({
+  name: Name,
+  timeZone: TimeZone,
+  lateGraceHours: LateGraceHours.default(72),
+  /** Points a kudos gives its recipient (0: kudos are thanks only). */
+  kudosPoints: KudosPoints.default(5),
+  /** Kudos an agent may give per day in the org's zone (0: kudos are off). */
+  kudosDailyCap: KudosDailyCap.default(3),
+});
+export const OrgPatch = z.strictObject({ name: Name, timeZone: TimeZone, lateGraceHours: LateGraceHours, kudosPoints: KudosPoints, kudosDailyCap: KudosDailyCap }).partial();
 
 export const DepartmentCreate = z.strictObject({ id: Id.optional(), name: Name });
 export const DepartmentPatch = DepartmentCreate.omit({ id: true }).partial();
@@ -579,6 +589,133 @@ export const WebhookResult = IngestResult.extend({
   ignored: z.number().int(),
 });
 export type WebhookResult = z.infer<typeof WebhookResult>;
+
+// ---------------------------------------------------------------------------------------------
+// Recognition: the points ledger, kudos, the rewards catalog and redemptions
+
+/** Why points moved: earned by a metric rule or a badge, given (a lead's spot award, a colleague's kudos), adjusted by an admin, held for a redemption, released when it was rejected or cancelled. */
+export const PointsKind = z.enum(["metric_rule", "badge", "spot_award", "kudos", "adjustment", "redemption", "redemption_release"]);
+export type PointsKind = z.infer<typeof PointsKind>;
+const Reason = z.string().trim().min(1).max(500);
+const Note = z.string().trim().min(1).max(500);
+
+/** `POST /v1/agents/:id/points`: a lead's spot award (positive) or an admin's adjustment (either sign). */
+export const PointsGrant = z
+  .strictObject({
+    kind: z.enum(["spot_award", "adjustment"]),
+    points: z.number().int().min(-1_000_000).max(1_000_000).refine((p) => p !== 0, "must not be 0"),
+    reason: Reason,
+  })
+  .refine((g) => g.kind !== "spot_award" || g.points > 0, { path: ["points"], message: "a spot award gives points: must be positive" });
+export type PointsGrant = z.infer<typeof PointsGrant>;
+
+export const PointsMovement = z.object({
+  seq: z.number().int(),
+  points: z.number().int(),
+  kind: PointsKind,
+  reason: z.string(),
+  /** Who moved them: `key:<id>`, `token:<id>` or `system`. */
+  actor: z.string(),
+  ref: z.string().nullable(),
+  at: Instant,
+});
+export type PointsMovement = z.infer<typeof PointsMovement>;
+
+/** `GET /v1/agents/:id/points`: the balance is the sum of every movement; `held` is what pending redemptions hold of it. */
+export const PointsAccount = z.object({
+  agentId: z.string(),
+  balance: z.number().int(),
+  held: z.number().int(),
+  earned: z.number().int(),
+  movements: z.array(PointsMovement),
+  nextCursor: z.string().nullable(),
+});
+export type PointsAccount = z.infer<typeof PointsAccount>;
+
+/** `POST /v1/kudos` (an agent's token): thanks to a colleague, worth the org's `kudosPoints`. */
+export const KudosCreate = z.strictObject({ to: Id, message: z.string().trim().min(1).max(280) });
+export type KudosCreate = z.infer<typeof KudosCreate>;
+
+export const RewardCategory = z.enum(["extra_break", "voucher", "learning", "time_off", "merchandise", "experience", "other"]);
+export type RewardCategory = z.infer<typeof RewardCategory>;
+/** The window a per-agent limit counts in, in the org's zone. */
+export const LimitWindow = z.enum(["day", "week", "month", "quarter", "ever"]);
+export type LimitWindow = z.infer<typeof LimitWindow>;
+
+const rewardFields = {
+  name: Name,
+  description: z.string().trim().max(2000),
+  cost: z.number().int().min(1).max(10_000_000),
+  category: RewardCategory,
+  /** Units left; null: unlimited. */
+  stock: z.number().int().min(0).max(10_000_000).nullable(),
+  /** At most `count` per agent per `per` (pending and fulfilled requests count); null: no limit. */
+  perAgentLimit: z.strictObject({ count: z.number().int().min(1).max(1000), per: LimitWindow }).nullable(),
+  availableFrom: Instant.nullable(),
+  availableUntil: Instant.nullable(),
+  /** Whether a lead must approve a request (otherwise it is fulfilled at once). */
+  requiresApproval: z.boolean(),
+};
+const windowInOrder = (r: { availableFrom?: string | null; availableUntil?: string | null }) =>
+  !r.availableFrom || !r.availableUntil || Date.parse(r.availableFrom) < Date.parse(r.availableUntil);
+export const RewardCreate = z
+  .strictObject({
+    ...rewardFields,
+    id: Id.optional(),
+    description: rewardFields.description.default(""),
+    stock: rewardFields.stock.default(null),
+    perAgentLimit: rewardFields.perAgentLimit.default(null),
+    availableFrom: rewardFields.availableFrom.default(null),
+    availableUntil: rewardFields.availableUntil.default(null),
+    requiresApproval: rewardFields.requiresApproval.default(true),
+  })
+  .refine(windowInOrder, { path: ["availableUntil"], message: "must be after availableFrom" });
+export type RewardCreate = z.infer<typeof RewardCreate>;
+/** `PATCH /v1/rewards/:id`: what it names changes; `active: false` withdraws the reward (pending requests stay decidable). */
+export const RewardPatch = z.strictObject({ ...rewardFields, active: z.boolean() }).partial();
+export type RewardPatch = z.infer<typeof RewardPatch>;
+
+export const Reward = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  cost: z.number().int(),
+  category: RewardCategory,
+  stock: z.number().int().nullable(),
+  perAgentLimit: z.object({ count: z.number().int(), per: LimitWindow }).nullable(),
+  availableFrom: Instant.nullable(),
+  availableUntil: Instant.nullable(),
+  requiresApproval: z.boolean(),
+  active: z.boolean(),
+  /** Whether it can be requested now (active, in its window, in stock). */
+  available: z.boolean(),
+  createdAt: Instant,
+  updatedAt: Instant,
+});
+export type Reward = z.infer<typeof Reward>;
+
+export const RedemptionStatus = z.enum(["pending", "fulfilled", "rejected", "cancelled"]);
+export type RedemptionStatus = z.infer<typeof RedemptionStatus>;
+/** `POST /v1/redemptions`: an agent's token redeems for its agent; an admin may name `agentId`. */
+export const RedemptionCreate = z.strictObject({ rewardId: Id, agentId: Id.optional(), note: Note.optional() });
+export type RedemptionCreate = z.infer<typeof RedemptionCreate>;
+/** `POST /v1/redemptions/:id/approve|reject|cancel`. */
+export const RedemptionDecision = z.strictObject({ note: Note.optional() });
+export const Redemption = z.object({
+  id: z.string(),
+  agentId: z.string(),
+  rewardId: z.string(),
+  rewardName: z.string(),
+  cost: z.number().int(),
+  status: RedemptionStatus,
+  note: z.string().nullable(),
+  requestedAt: Instant,
+  requestedBy: z.string(),
+  decidedAt: Instant.nullable(),
+  decidedBy: z.string().nullable(),
+  decisionNote: z.string().nullable(),
+});
+export type Redemption = z.infer<typeof Redemption>;
 
 // ---------------------------------------------------------------------------------------------
 // Live boards: one row format for REST snapshots and WebSocket frames

@@ -105,3 +105,40 @@ function allowedBy(coverage: Coverage, board: BoardRef): Viewer | null {
     }
   }
 }
+
+/**
+ * Whom a caller may see and act for in recognition (points, redemptions): API keys and admins the
+ * whole org, leads and managers the agents now in the teams they cover, an agent themselves only,
+ * a wallboard nobody.
+ */
+export type PeopleAccess = { kind: "org" } | { kind: "teams"; teamIds: ReadonlySet<string> } | { kind: "self"; agentId: string } | { kind: "none" };
+
+export async function peopleAccess(db: D1Database, caller: Caller): Promise<PeopleAccess> {
+  const coverage = await coverageOf(db, caller);
+  switch (coverage.kind) {
+    case "org":
+      return { kind: "org" };
+    case "teams":
+      return { kind: "teams", teamIds: coverage.teamIds };
+    case "agent":
+      return { kind: "self", agentId: coverage.agentId };
+    case "display":
+      return { kind: "none" };
+  }
+}
+
+/** The agents among `agentIds` the access covers (for leads: those now in a covered team). */
+export async function coveredAgents(db: D1Database, orgId: string, access: PeopleAccess, agentIds: readonly string[]): Promise<Set<string>> {
+  if (access.kind === "org") return new Set(agentIds);
+  if (access.kind === "self") return new Set(agentIds.filter((id) => id === access.agentId));
+  if (access.kind === "none" || agentIds.length === 0) return new Set();
+  const placements = await resolveAgents(db, orgId, [...new Set(agentIds)]);
+  const now = Date.now();
+  return new Set(
+    agentIds.filter((id) => {
+      const placement = placements.get(id);
+      const teamId = placement?.active ? teamAt(placement.stints, now) : undefined;
+      return teamId !== undefined && access.teamIds.has(teamId);
+    }),
+  );
+}

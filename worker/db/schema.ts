@@ -4,7 +4,17 @@
  * Instants are integer milliseconds since the epoch.
  */
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { Platform, Role, ScorecardComponentInput, StandardMetric, VisibilityOverrides } from "../../protocol/index.ts";
+import type {
+  LimitWindow,
+  Platform,
+  PointsKind,
+  RedemptionStatus,
+  RewardCategory,
+  Role,
+  ScorecardComponentInput,
+  StandardMetric,
+  VisibilityOverrides,
+} from "../../protocol/index.ts";
 
 const timestamps = {
   createdAt: integer("created_at").notNull(),
@@ -22,6 +32,9 @@ export const orgs = sqliteTable("orgs", {
   visibility,
   /** How long after a period closes late events and corrections still change it. */
   lateGraceHours: integer("late_grace_hours").notNull().default(72),
+  /** Points a kudos gives its recipient, and how many kudos an agent may give a day (in the org's zone). */
+  kudosPoints: integer("kudos_points").notNull().default(5),
+  kudosDailyCap: integer("kudos_daily_cap").notNull().default(3),
   ...timestamps,
 });
 
@@ -295,4 +308,98 @@ export const webhookSources = sqliteTable(
     ...timestamps,
   },
   (t) => [index("webhook_sources_org").on(t.orgId, t.createdAt)],
+);
+
+/**
+ * The points ledger: append-only. An agent's balance is the sum of their rows; every row says who
+ * moved the points (`actor`, as in audit rows, or `system`) and why. `key` makes a movement
+ * idempotent: the same fact (a redemption's hold, a kudos, a badge award) is never entered twice.
+ */
+export const pointsLedger = sqliteTable(
+  "points_ledger",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    orgId: text("org_id").notNull().references(() => orgs.id),
+    key: text("key").notNull(),
+    agentId: text("agent_id").notNull(),
+    /** Signed: positive earns, negative spends or takes back. */
+    points: integer("points").notNull(),
+    kind: text("kind").$type<PointsKind>().notNull(),
+    reason: text("reason").notNull(),
+    actor: text("actor").notNull(),
+    /** What the movement is about: a redemption, kudos, badge award or event id. */
+    ref: text("ref"),
+    at: integer("at").notNull(),
+  },
+  (t) => [uniqueIndex("points_ledger_key").on(t.orgId, t.key), index("points_ledger_agent").on(t.orgId, t.agentId, t.seq)],
+);
+
+/** Peer kudos: an agent thanks a colleague. `day_start` is the giver's day (org zone), for the daily cap. */
+export const kudos = sqliteTable(
+  "kudos",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id),
+    fromAgent: text("from_agent").notNull(),
+    toAgent: text("to_agent").notNull(),
+    message: text("message").notNull(),
+    points: integer("points").notNull(),
+    dayStart: integer("day_start").notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("kudos_giver_day").on(t.orgId, t.fromAgent, t.dayStart), index("kudos_recipient").on(t.orgId, t.toAgent, t.at)],
+);
+
+/** The rewards catalog: what points buy. `stock` is what is left (null: unlimited). */
+export const rewardItems = sqliteTable(
+  "reward_items",
+  {
+    orgId: text("org_id").notNull().references(() => orgs.id),
+    id: text("id").notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull(),
+    cost: integer("cost").notNull(),
+    category: text("category").$type<RewardCategory>().notNull(),
+    stock: integer("stock"),
+    /** How many an agent may redeem per `limit_window` (null: no limit). */
+    limitCount: integer("limit_count"),
+    limitWindow: text("limit_window").$type<LimitWindow>(),
+    availableFrom: integer("available_from"),
+    availableUntil: integer("available_until"),
+    requiresApproval: integer("requires_approval", { mode: "boolean" }).notNull(),
+    active,
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
+/**
+ * A request to redeem a reward. Its points are held (a negative ledger row) from the request on; a
+ * rejection or cancellation releases them (a positive row) and returns the stock.
+ */
+export const redemptions = sqliteTable(
+  "redemptions",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id),
+    agentId: text("agent_id").notNull(),
+    rewardId: text("reward_id").notNull(),
+    rewardName: text("reward_name").notNull(),
+    cost: integer("cost").notNull(),
+    status: text("status").$type<RedemptionStatus>().notNull(),
+    /** The start of the reward's limit window the request falls in (0 for `ever`), for the per-agent limit. */
+    windowStart: integer("window_start").notNull(),
+    note: text("note"),
+    requestedAt: integer("requested_at").notNull(),
+    requestedBy: text("requested_by").notNull(),
+    decidedAt: integer("decided_at"),
+    decidedBy: text("decided_by"),
+    decisionNote: text("decision_note"),
+    /** Set once a rejected or cancelled request's stock went back (so it goes back once). */
+    stockReturned: integer("stock_returned", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [
+    index("redemptions_agent").on(t.orgId, t.agentId, t.rewardId, t.windowStart),
+    index("redemptions_status").on(t.orgId, t.status, t.requestedAt),
+  ],
 );

@@ -15,6 +15,8 @@ const orgJson = (r: typeof orgs.$inferSelect) => ({
   name: r.name,
   timeZone: r.timeZone,
   lateGraceHours: r.lateGraceHours,
+  kudosPoints: r.kudosPoints,
+  kudosDailyCap: r.kudosDailyCap,
   createdAt: new Date(r.createdAt).toISOString(),
   updatedAt: new Date(r.updatedAt).toISOString(),
 });
@@ -55,7 +57,7 @@ org.post("/orgs", async (c) => {
   const { key, prefix, hash } = await newApiKey();
   const db = drizzle(c.env.DB);
   const [row] = await db.batch([
-    db.insert(orgs).values({ id: orgId, name: body.name, timeZone: body.timeZone, lateGraceHours: body.lateGraceHours, createdAt: now, updatedAt: now }).returning(),
+    db.insert(orgs).values({ id: orgId, name: body.name, timeZone: body.timeZone, lateGraceHours: body.lateGraceHours, kudosPoints: body.kudosPoints, kudosDailyCap: body.kudosDailyCap, createdAt: now, updatedAt: now }).returning(),
     db.insert(apiKeys).values({ id: randomId("key"), orgId, name: "bootstrap admin", prefix, hash, scopes: ["admin"], createdAt: now }),
   ]);
   return c.json({ org: orgJson(row[0]!), adminKey: key }, 201);

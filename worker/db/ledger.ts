@@ -1,0 +1,55 @@
+/**
+ * The points ledger in D1. Rows are only ever added; a balance is the sum of an agent's rows. Every
+ * write that depends on a balance (a redemption's hold) is one conditional statement inside a D1
+ * batch, which D1 runs as one transaction after another: two concurrent requests can never both
+ * spend the same points.
+ */
+import type { PointsKind } from "../../protocol/index.ts";
+
+export interface Movement {
+  orgId: string;
+  /** Unique per org: the same fact is entered once however often it is written. */
+  key: string;
+  agentId: string;
+  points: number;
+  kind: PointsKind;
+  reason: string;
+  actor: string;
+  ref: string | null;
+  at: number;
+}
+
+/** A movement, entered unless one with its key already is. */
+export function enterMovement(db: D1Database, m: Movement): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO points_ledger (org_id, key, agent_id, points, kind, reason, actor, ref, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, key) DO NOTHING`,
+    )
+    .bind(m.orgId, m.key, m.agentId, m.points, m.kind, m.reason, m.actor, m.ref, m.at);
+}
+
+/** SQL for an agent's balance (binds org, agent). */
+export const BALANCE_SQL = "(SELECT COALESCE(SUM(points), 0) FROM points_ledger WHERE org_id = ? AND agent_id = ?)";
+
+export interface Balance {
+  /** The sum of every movement: what the agent can spend. */
+  balance: number;
+  /** What pending redemptions hold (already taken out of the balance). */
+  held: number;
+  /** Everything ever earned (positive movements other than released holds). */
+  earned: number;
+}
+
+export async function balanceOf(db: D1Database, orgId: string, agentId: string): Promise<Balance> {
+  const row = await db
+    .prepare(
+      `SELECT COALESCE(SUM(points), 0) AS balance,
+              COALESCE(SUM(CASE WHEN points > 0 AND kind <> 'redemption_release' THEN points END), 0) AS earned,
+              (SELECT COALESCE(SUM(cost), 0) FROM redemptions WHERE org_id = ?1 AND agent_id = ?2 AND status = 'pending') AS held
+       FROM points_ledger WHERE org_id = ?1 AND agent_id = ?2`,
+    )
+    .bind(orgId, agentId)
+    .first<Balance>();
+  return row ?? { balance: 0, held: 0, earned: 0 };
+}
