@@ -5,8 +5,10 @@
  */
 import {
   type BoardHeader,
+  type CelebrationFrame,
   ClientFrame,
   type ErrorFrame,
+  type NudgeFrame,
   PING_TEXT,
   PONG_TEXT,
   type PeriodFrame,
@@ -202,6 +204,26 @@ export class Fanout {
   /** Every view hears that the visibility changed; the next tick (within TICK_MAX_MS) sends each its new view. */
   announceSettings(board: LiveBoard): void {
     this.#announce(board, (seq) => ({ type: "settings", board: board.config.id, period: periodWindow(board), seq, visibility: board.visibility }));
+  }
+
+  /**
+   * Sends a message that is not part of a board's sequence (a celebration, a nudge) to the sockets
+   * whose board and viewer `build` gives a frame for, built once per view. Returns how many sockets it reached.
+   */
+  notify(build: (boardId: string, viewer: Viewer) => CelebrationFrame | NudgeFrame | null): number {
+    let sent = 0;
+    for (const [boardId, views] of this.#views) {
+      for (const view of views.values()) {
+        const frame = build(boardId, view.viewer);
+        if (!frame) continue;
+        const text = JSON.stringify(frame);
+        for (const ws of view.sockets) {
+          this.#sendText(ws, text);
+          sent++;
+        }
+      }
+    }
+    return sent;
   }
 
   /** The board as this viewer may see it right now (REST); seq 0. */

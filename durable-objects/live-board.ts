@@ -131,6 +131,11 @@ export class LiveBoard implements ProjectableBoard {
     return [metric.key, metric.aggregation, metric.direction, period, dayStartHour, weekStartsOn, contest?.start, contest?.end, timeZone, parts].join("|");
   }
 
+  /** How the board's periods are computed; null for a contest. */
+  get periodRule(): PeriodRule | null {
+    return this.#rule;
+  }
+
   get visibility(): Visibility {
     return this.config.visibility;
   }

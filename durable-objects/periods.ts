@@ -122,6 +122,14 @@ function wallClockAt(timeZone: string, instantMs: number): WallClock {
   return wall;
 }
 
+/** The local calendar date (YYYY-MM-DD) of an instant in the zone, and its ISO weekday (1 = Monday … 7 = Sunday). */
+export function localDate(timeZone: string, instantMs: number): { date: string; weekday: number } {
+  const w = wallClockAt(timeZone, instantMs);
+  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+  const weekday = new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay();
+  return { date: `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}`, weekday: weekday === 0 ? 7 : weekday };
+}
+
 /** UTC offset (local wall clock minus UTC, in ms, whole seconds) in effect at the instant. */
 function offsetAt(timeZone: string, instantMs: number): number {
   const w = wallClockAt(timeZone, instantMs);

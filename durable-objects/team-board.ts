@@ -7,7 +7,7 @@
  * archived watermark. The watermark advances only after D1 committed the rows, so no event is
  * written twice on the hot path (once to `events`, once to an outbox table) and none is lost.
  */
-import type { IngestResult, ScoreExplanation, SnapshotFrame } from "../protocol/index.ts";
+import type { GoalProgress, IngestResult, ScoreExplanation, SnapshotFrame } from "../protocol/index.ts";
 import { type EventKind, emptyAggregate, foldEvents, foldParts, type Part } from "./aggregation.ts";
 import { LiveBoard, type Member, partsFromJson, partsToJson, type ScoreEntry } from "./live-board.ts";
 import type { Period } from "./periods.ts";
@@ -18,6 +18,7 @@ import { rollupStub } from "./rollup-board.ts";
 import { type EntryKey, entryKey, type RollupEntry, RollupOutbox } from "./rollup-outbox.ts";
 import type { Viewer } from "./projection.ts";
 import { LONGEST_PERIOD_MS, loadTeamConfig, type TeamConfig, type TeamScope } from "./team-config.ts";
+import { type BoardChange, type RecordedEvent, TeamRecognition } from "./team-recognition.ts";
 
 export interface IngestEvent {
   id: string;
@@ -66,6 +67,7 @@ export class TeamBoard extends BoardObject {
   #rollupOutbox: RollupOutbox;
   protected readonly fanout: Fanout;
   #closures!: ClosureLog;
+  #recognition!: TeamRecognition;
   #alarmAt: number | null = null;
   /** Events with a higher seq are not yet in D1 history. */
   #archivedSeq = 0;
@@ -92,6 +94,14 @@ export class TeamBoard extends BoardObject {
     ctx.blockConcurrencyWhile(async () => {
       this.#migrate();
       this.#closures = new ClosureLog(this.sql);
+      this.#recognition = new TeamRecognition(this.sql, {
+        config: () => this.#config,
+        boards: () => this.#boards.values(),
+        board: (id) => this.#boards.get(id),
+        notify: (build) => this.fanout.notify(build),
+        transaction: (run) => this.ctx.storage.transactionSync(run),
+        valueBefore: (id, seq) => this.#valueBefore(id, seq),
+      });
       const stored = this.meta("config");
       // Read before the configuration is applied, which queues this period's entries again.
       const sendsWereWaiting = this.meta("rollup_waiting") === "1";
@@ -143,6 +153,7 @@ export class TeamBoard extends BoardObject {
     type Touched = { board: LiveBoard; periodStart: number; agent: string; entry: ScoreEntry };
     const touched = new Map<string, Touched>();
     const corrected = new Map<string, Omit<Touched, "entry">>();
+    const recorded: RecordedEvent[] = [];
     this.ctx.storage.transactionSync(() => {
       // One statement for the whole batch (a statement costs far more than a row): the events travel
       // as one JSON parameter, in order, so seq still follows the batch; RETURNING names the new ones.
@@ -166,6 +177,7 @@ export class TeamBoard extends BoardObject {
         }
         fresh.delete(event.id);
         accepted++;
+        recorded.push({ id: event.id, seq, agent: event.agent, metric: event.metric, kind: event.kind, value: event.value, ref: event.ref });
         if (seq > this.#lastSeq) this.#lastSeq = seq;
         let tooLate = false;
         for (const board of this.#boardsByMetric.get(event.metric) ?? []) {
@@ -199,6 +211,7 @@ export class TeamBoard extends BoardObject {
 
     // Memory follows storage only once the transaction has committed.
     const earlier = new Map<string, { board: LiveBoard; periodStart: number }>();
+    const changes: BoardChange[] = [];
     for (const { board, periodStart, agent, entry } of touched.values()) {
       if (this.#feeders.get(board.config.id) === board) {
         if (periodStart === board.period.start) board.put(agent, entry);
@@ -208,10 +221,13 @@ export class TeamBoard extends BoardObject {
       // A closed period changed: an earlier one, or the window of a contest that ended.
       if (periodStart !== board.period.start || board.period.end <= now) earlier.set(`${board.config.id}\u0000${periodStart}`, { board, periodStart });
       if (periodStart !== board.period.start) continue;
+      const { ranking } = board;
+      changes.push({ board, agent, before: { score: ranking.get(agent)?.score ?? null, rank: ranking.rankOf(agent) ?? null, place: ranking.placeOf(agent) ?? null } });
       board.put(agent, entry);
       this.fanout.markDirty(board.config.id);
     }
     for (const { board, periodStart } of earlier.values()) this.#restandClosedPeriod(board, periodStart);
+    this.#safely("recognition", () => this.#recognition.afterIngest(recorded, changes, now));
     if (accepted > 0) this.#scheduleAlarm();
     this.fanout.scheduleTick();
     return { accepted, duplicates, late };
@@ -275,6 +291,20 @@ export class TeamBoard extends BoardObject {
     return board.explain(agentId);
   }
 
+  /** Kudos or a badge given through the API: celebrated on the team's sockets. Returns how many sockets heard. */
+  async celebrate(scope: TeamScope, notice: { kind: "kudos" | "badge"; agent: string; badge?: { id: string; name: string; icon: string }; message?: string }): Promise<number> {
+    await this.#ensureConfig(scope);
+    return this.#recognition.celebrate(notice, Date.now());
+  }
+
+  /** Goal progress of these agents (all of the team's when null) in the boards' current periods. */
+  async goalProgress(scope: TeamScope, agentIds: string[] | null): Promise<GoalProgress[]> {
+    await this.#ensureConfig(scope);
+    const now = Date.now();
+    this.#rollPeriods(now);
+    return this.#recognition.progress(agentIds ?? Object.keys(this.#config?.agents ?? {}), now);
+  }
+
   /** Directory or board configuration changed in D1. */
   async refreshConfig(scope: TeamScope): Promise<void> {
     this.#applyConfig(await loadTeamConfig(this.env.DB, scope));
@@ -293,7 +323,10 @@ export class TeamBoard extends BoardObject {
     const now = Date.now();
     this.#rollPeriods(now);
     await this.#rollupOutbox.flush();
-    if (this.#outboxHasRows() && (await this.#drainOutbox())) await this.#drainClosures();
+    if (this.#outboxHasRows() && (await this.#drainOutbox())) {
+      await this.#drainClosures();
+      await this.#drainAwards();
+    }
     this.#pruneArchived(now);
     this.#scheduleAlarm();
   }
@@ -311,6 +344,7 @@ export class TeamBoard extends BoardObject {
     this.sql.exec("DELETE FROM events WHERE seq <= ? AND counts_at < ?", this.#archivedSeq, before);
     this.sql.exec("DELETE FROM scores WHERE period_start < ?", before);
     this.#closures.prune(before);
+    this.#recognition.log.prune(before);
   }
 
   /** Archives events to D1; true when the outbox is empty (or all of this round's rows went). */
@@ -367,9 +401,39 @@ export class TeamBoard extends BoardObject {
     this.drainSucceeded();
   }
 
-  /** Events or closed periods not yet in D1. */
+  /** Badge awards and rules' points not yet in D1 (after the events they came of). */
+  async #drainAwards(): Promise<void> {
+    const scope = this.#config;
+    if (!scope || !this.#recognition.log.hasPending()) return;
+    try {
+      await this.#recognition.log.drain(this.env.DB, scope.orgId);
+    } catch (error) {
+      this.drainFailed(error);
+      return;
+    }
+    this.drainSucceeded();
+  }
+
+  /** Events, closed periods or awards not yet in D1. */
   #outboxHasRows(): boolean {
-    return this.#lastSeq > this.#archivedSeq || this.#closures.hasPending();
+    return this.#lastSeq > this.#archivedSeq || this.#closures.hasPending() || this.#recognition.log.hasPending();
+  }
+
+  /** Recognition never fails what it follows (an ingest, a period's close): a fault is logged. */
+  #safely(what: string, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      console.error(`${what} failed`, error);
+    }
+  }
+
+  /** The value an event had before `seq`: its latest earlier `set`, else its own; null when it is not kept. */
+  #valueBefore(id: string, seq: number): number | null {
+    const [row] = this.sql
+      .exec<{ value: number }>("SELECT value FROM events WHERE (id = ? OR (ref = ? AND kind = 'set')) AND seq < ? ORDER BY seq DESC LIMIT 1", id, id, seq)
+      .toArray();
+    return row?.value ?? null;
   }
 
   #scheduleAlarm(): void {
@@ -400,7 +464,10 @@ export class TeamBoard extends BoardObject {
     }
     for (const board of this.#boards.values()) {
       const previous = periodWindow(board);
+      const ended = now >= board.period.end;
       const next = this.#closures.closeIfEnded(board, now);
+      // Final standings are still on the board: rank and climb badges (a contest's, once it ended).
+      if (ended && (next || board.period.kind === "contest")) this.#safely("recognition", () => this.#recognition.afterClose(board, now));
       if (!next) continue;
       this.#startPeriod(board, next);
       this.fanout.announceNewPeriod(board, previous);

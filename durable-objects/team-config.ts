@@ -6,10 +6,11 @@ import { and, eq, notExists, or, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { alias } from "drizzle-orm/sqlite-core";
 import { DEFAULT_SCORECARD_CAP, effectiveVisibility, type ScorecardComponentInput, type VisibilityOverrides } from "../protocol/index.ts";
-import { agentMemberships, agents, boards, departments, metrics, orgs, teams } from "../worker/db/schema.ts";
+import { agentMemberships, agents, badges, boards, departments, goals, metrics, orgs, pointRules, teams } from "../worker/db/schema.ts";
 import type { BoardConfig, Member } from "./live-board.ts";
 import type { Span } from "./memberships.ts";
 import type { Scorecard } from "./scorecard.ts";
+import type { RecognitionConfig } from "./recognition.ts";
 
 /** A quarter is at most 92 days; a day more covers the shift-day start hour. */
 export const LONGEST_PERIOD_MS = 93 * 86_400_000;
@@ -42,6 +43,8 @@ export interface TeamConfig extends TeamScope {
   stints?: Record<string, Span[]>;
   /** Members who opted out of being named to colleagues (absent in configurations stored before opt-out existed). */
   optedOut?: string[];
+  /** Badges, goals and point rules (absent in configurations stored before recognition existed). */
+  recognition?: RecognitionConfig;
   loadedAt: number;
 }
 
@@ -123,8 +126,11 @@ export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScop
   const teamDepartment = sql`(SELECT ${teams.departmentId} FROM ${teams} WHERE ${teams.orgId} = ${orgId} AND ${teams.id} = ${teamId})`;
   const m = alias(agentMemberships, "m");
   const sameAgent = (other: string) => sql.raw(`${other}.org_id = "m"."org_id" AND ${other}.agent_id = "m"."agent_id"`);
-  const [orgRows, teamRows, boardRows, feederRows, stintRows, unplacedRows, metricRows] = await db.batch([
-    db.select({ timeZone: orgs.timeZone, visibility: orgs.visibility, lateGraceHours: orgs.lateGraceHours }).from(orgs).where(eq(orgs.id, orgId)),
+  const [orgRows, teamRows, boardRows, feederRows, stintRows, unplacedRows, metricRows, badgeRows, goalRows, ruleRows] = await db.batch([
+    db
+      .select({ timeZone: orgs.timeZone, visibility: orgs.visibility, lateGraceHours: orgs.lateGraceHours, workingDays: orgs.workingDays, holidays: orgs.holidays })
+      .from(orgs)
+      .where(eq(orgs.id, orgId)),
     db
       .select({
         name: teams.name,
@@ -162,6 +168,13 @@ export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScop
         ),
       ),
     metricsQuery(db, orgId),
+    db.select().from(badges).where(and(eq(badges.orgId, orgId), eq(badges.active, true))),
+    // The team's goals and agents' own (those of agents elsewhere are dropped below).
+    db
+      .select()
+      .from(goals)
+      .where(and(eq(goals.orgId, orgId), eq(goals.active, true), or(eq(goals.teamId, teamId), sql`${goals.agentId} IS NOT NULL`))),
+    db.select().from(pointRules).where(and(eq(pointRules.orgId, orgId), eq(pointRules.active, true))),
   ]);
   const now = Date.now();
   // Stints that ended before anything they hold can still count are left out.
@@ -190,6 +203,15 @@ export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScop
     agents: Object.fromEntries([...members].map(([id, a]) => [id, a.name])),
     stints: Object.fromEntries([...members].map(([id, a]) => [id, a.spans.sort((x, y) => x[0] - y[0])])),
     optedOut: [...members].filter(([, a]) => a.optedOut).map(([id]) => id),
+    recognition: {
+      badges: badgeRows.map((b) => ({ id: b.id, name: b.name, icon: b.icon, points: b.points, rule: b.rule })),
+      goals: goalRows
+        .filter((g) => g.agentId === null || members.has(g.agentId))
+        .map((g) => ({ id: g.id, metric: g.metricKey, period: g.period, target: g.target, agentId: g.agentId, teamId: g.teamId })),
+      pointRules: ruleRows.map((r) => ({ id: r.id, metric: r.metricKey, points: r.points, per: r.per, min: r.min, max: r.max })),
+      workingDays: orgRows[0]?.workingDays ?? [1, 2, 3, 4, 5],
+      holidays: orgRows[0]?.holidays ?? [],
+    },
     loadedAt: now,
   };
 }

@@ -72,7 +72,19 @@ export const OrgCreate = z.strictObject({
   /** Kudos an agent may give per day in the org's zone (0: kudos are off). */
   kudosDailyCap: KudosDailyCap.default(3),
 });
-export const OrgPatch = z.strictObject({ name: Name, timeZone: TimeZone, lateGraceHours: LateGraceHours, kudosPoints: KudosPoints, kudosDailyCap: KudosDailyCap }).partial();
+export const OrgPatch = z
+  .strictObject({
+    name: Name,
+    timeZone: TimeZone,
+    lateGraceHours: LateGraceHours,
+    kudosPoints: KudosPoints,
+    kudosDailyCap: KudosDailyCap,
+    /** The days streaks count (ISO weekdays, 1 = Monday); others are skipped. Default Monday to Friday. */
+    workingDays: z.array(z.number().int().min(1).max(7)).min(1).max(7).refine((d) => new Set(d).size === d.length, "no day twice"),
+    /** Dates (YYYY-MM-DD, in the org's zone) that streaks skip. */
+    holidays: z.array(z.iso.date()).max(400),
+  })
+  .partial();
 
 export const DepartmentCreate = z.strictObject({ id: Id.optional(), name: Name });
 export const DepartmentPatch = DepartmentCreate.omit({ id: true }).partial();
@@ -704,6 +716,8 @@ export const RedemptionDecision = z.strictObject({ note: Note.optional() });
 export const Redemption = z.object({
   id: z.string(),
   agentId: z.string(),
+  /** In lists: the agent's name, for the approval queue. */
+  agentName: z.string().optional(),
   rewardId: z.string(),
   rewardName: z.string(),
   cost: z.number().int(),
@@ -716,6 +730,155 @@ export const Redemption = z.object({
   decisionNote: z.string().nullable(),
 });
 export type Redemption = z.infer<typeof Redemption>;
+
+/** A calendar period an agent's goal or a threshold badge counts in (the org's zone; days start at midnight). */
+export const RecognitionPeriod = z.enum(["day", "week", "month", "quarter"]);
+export type RecognitionPeriod = z.infer<typeof RecognitionPeriod>;
+
+/**
+ * How a badge is earned. `threshold`: the agent's score on `metric` in a `period` reaches `value`
+ * (at most `value` for a lower-is-better metric); `streak`: the daily goal on `metric` met `days`
+ * working days in a row (the org's working days and holidays are skipped, not breaks); `rank`: a
+ * final rank of at most `rank` on `board` when its period closes; `climb`: the biggest climb on
+ * `board` from the previous period's final rank to this one's; `first`: the agent's first event of
+ * `metric`; `manual`: awarded by a lead.
+ */
+export const BadgeRule = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("threshold"), metric: MetricKey, period: RecognitionPeriod, value: z.number().finite() }),
+  z.strictObject({ kind: z.literal("streak"), metric: MetricKey, days: z.number().int().min(2).max(365) }),
+  z.strictObject({ kind: z.literal("rank"), board: Id, rank: z.number().int().min(1).max(100) }),
+  z.strictObject({ kind: z.literal("climb"), board: Id }),
+  z.strictObject({ kind: z.literal("first"), metric: MetricKey }),
+  z.strictObject({ kind: z.literal("manual") }),
+]);
+export type BadgeRule = z.infer<typeof BadgeRule>;
+
+const badgeFields = {
+  name: Name,
+  description: z.string().trim().max(500),
+  /** A short symbol shown with the badge (an emoji). */
+  icon: z.string().trim().min(1).max(16),
+  /** Points the award puts in the agent's ledger. */
+  points: z.number().int().min(0).max(100_000),
+};
+export const BadgeCreate = z.strictObject({
+  ...badgeFields,
+  id: Id.optional(),
+  description: badgeFields.description.default(""),
+  icon: badgeFields.icon.default("🏅"),
+  points: badgeFields.points.default(0),
+  rule: BadgeRule,
+});
+export type BadgeCreate = z.infer<typeof BadgeCreate>;
+/** The rule of a badge never changes (awards were made under it): withdraw it and define another. */
+export const BadgePatch = z.strictObject({ ...badgeFields, active: z.boolean() }).partial();
+export const Badge = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  icon: z.string(),
+  points: z.number().int(),
+  rule: BadgeRule,
+  active: z.boolean(),
+  createdAt: Instant,
+  updatedAt: Instant,
+});
+export type Badge = z.infer<typeof Badge>;
+
+/** `POST /v1/badges/:id/awards`: a lead awards a manual badge (once per agent and day). */
+export const BadgeAwardCreate = z.strictObject({ agentId: Id, reason: Reason });
+export const BadgeAward = z.object({
+  id: z.string(),
+  badgeId: z.string(),
+  badgeName: z.string(),
+  icon: z.string(),
+  agentId: z.string(),
+  /** The period it was earned in (its start; for `first`, the event's time). */
+  periodStart: Instant,
+  points: z.number().int(),
+  reason: z.string(),
+  awardedBy: z.string(),
+  at: Instant,
+});
+export type BadgeAward = z.infer<typeof BadgeAward>;
+
+/**
+ * A goal: a target on a metric per period, for one agent or for every agent of a team. An agent's
+ * own goal overrides their team's for the same metric and period.
+ */
+export const GoalCreate = z
+  .strictObject({
+    id: Id.optional(),
+    metric: MetricKey,
+    period: RecognitionPeriod,
+    target: z.number().finite(),
+    agentId: Id.optional(),
+    teamId: Id.optional(),
+  })
+  .refine((g) => (g.agentId === undefined) !== (g.teamId === undefined), { path: ["agentId"], message: "name exactly one of agentId and teamId" });
+export type GoalCreate = z.infer<typeof GoalCreate>;
+export const GoalPatch = z.strictObject({ target: z.number().finite(), active: z.boolean() }).partial();
+export const Goal = z.object({
+  id: z.string(),
+  metric: z.string(),
+  period: RecognitionPeriod,
+  target: z.number(),
+  agentId: z.string().nullable(),
+  teamId: z.string().nullable(),
+  active: z.boolean(),
+  createdAt: Instant,
+  updatedAt: Instant,
+});
+export type Goal = z.infer<typeof Goal>;
+
+/** `GET /v1/goals/progress`: where an agent stands against a goal in its current period. */
+export const GoalProgress = z.object({
+  agentId: z.string(),
+  goalId: z.string(),
+  metric: z.string(),
+  period: RecognitionPeriod,
+  /** The team board the goal is tracked on (a board of the goal's metric and period). */
+  board: z.string(),
+  periodStart: Instant,
+  periodEnd: Instant,
+  target: z.number(),
+  score: z.number().nullable(),
+  reached: z.boolean(),
+  /** How much of the period has passed, 0..1, and the score that pace asks for by now. */
+  elapsed: z.number(),
+  expected: z.number(),
+  /** Higher-is-better: below the target's share for the elapsed part; lower-is-better: above target. */
+  behindPace: z.boolean(),
+});
+export type GoalProgress = z.infer<typeof GoalProgress>;
+
+/**
+ * Points earned from events: `points` per event of `metric` (`per: "event"`, e.g. 5 per CSAT
+ * survey) or per unit of its value (`per: "unit"`, e.g. 10 per sale counted in units), for events
+ * whose value is within `min`..`max` when given (e.g. 5 per CSAT of 5: `min: 5`).
+ */
+export const PointRuleCreate = z
+  .strictObject({
+    id: Id.optional(),
+    metric: MetricKey,
+    points: z.number().int().min(-10_000).max(10_000).refine((p) => p !== 0, "must not be 0"),
+    per: z.enum(["event", "unit"]).default("event"),
+    min: z.number().finite().optional(),
+    max: z.number().finite().optional(),
+  })
+  .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, { path: ["max"], message: "must be at least min" });
+export type PointRuleCreate = z.infer<typeof PointRuleCreate>;
+export const PointRule = z.object({
+  id: z.string(),
+  metric: z.string(),
+  points: z.number().int(),
+  per: z.enum(["event", "unit"]),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  active: z.boolean(),
+  createdAt: Instant,
+});
+export type PointRule = z.infer<typeof PointRule>;
 
 // ---------------------------------------------------------------------------------------------
 // Live boards: one row format for REST snapshots and WebSocket frames
@@ -863,7 +1026,46 @@ export const ErrorCode = z.enum([
 export const ErrorFrame = z.object({ type: z.literal("error"), code: ErrorCode, message: z.string() });
 export const PongFrame = z.object({ type: z.literal("pong") });
 
-export const ServerFrame = z.discriminatedUnion("type", [SnapshotFrame, UpdateFrame, SettingsFrame, PeriodFrame, ErrorFrame, PongFrame]);
+const Person = z.object({ id: z.string(), name: z.string() });
+
+/**
+ * Recognition for the team, on every socket of the team's boards that may know of it: a badge
+ * earned, a goal hit, first place taken, kudos received. Leads, managers and admins always see it;
+ * colleagues and wallboards only on a board that is not hidden, with `agent` null on an anonymised
+ * one, and never an opted-out agent's (they and their leads still do). Not part of the board's
+ * sequence: `id` is the same on every socket, so a client with several boards open shows it once.
+ */
+export const CelebrationFrame = z.object({
+  type: z.literal("celebration"),
+  id: z.string(),
+  board: z.string(),
+  kind: z.enum(["badge", "goal", "first_place", "kudos"]),
+  /** Whom it celebrates; null when this viewer may not know. */
+  agent: Person.nullable(),
+  /** Set on the celebrated agent's own sockets. */
+  me: z.literal(true).optional(),
+  badge: z.object({ id: z.string(), name: z.string(), icon: z.string() }).optional(),
+  metric: z.object({ key: z.string(), label: z.string() }).optional(),
+  message: z.string(),
+  at: Instant,
+});
+export type CelebrationFrame = z.infer<typeof CelebrationFrame>;
+
+/**
+ * A message for one agent, on their own sockets only: they were overtaken, the next rank is within
+ * reach, their goal is close, or they earned a badge. It names no one else.
+ */
+export const NudgeFrame = z.object({
+  type: z.literal("nudge"),
+  id: z.string(),
+  board: z.string(),
+  kind: z.enum(["overtaken", "within_reach", "close_to_goal", "badge_earned"]),
+  message: z.string(),
+  at: Instant,
+});
+export type NudgeFrame = z.infer<typeof NudgeFrame>;
+
+export const ServerFrame = z.discriminatedUnion("type", [SnapshotFrame, UpdateFrame, SettingsFrame, PeriodFrame, ErrorFrame, PongFrame, CelebrationFrame, NudgeFrame]);
 export type SnapshotFrame = z.infer<typeof SnapshotFrame>;
 export type UpdateFrame = z.infer<typeof UpdateFrame>;
 export type PeriodFrame = z.infer<typeof PeriodFrame>;

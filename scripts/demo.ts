@@ -47,7 +47,7 @@ export async function call<T>(baseUrl: string, key: string, method: string, path
 export async function seedDemo(
   baseUrl: string,
   bootstrapSecret: string,
-  options: { agentsPerTeam?: number; scorecardAndRollups?: boolean } = {},
+  options: { agentsPerTeam?: number; scorecardAndRollups?: boolean; recognition?: boolean } = {},
 ): Promise<DemoOrg> {
   const perTeam = options.agentsPerTeam ?? 10;
   const { org, adminKey } = await call<{ org: { id: string }; adminKey: string }>(baseUrl, bootstrapSecret, "POST", "/v1/orgs", {
@@ -116,6 +116,7 @@ export async function seedDemo(
     { id: "org-agents-scorecard-day", name: "Whole floor: scorecard", scope: "org", metric: "agent_scorecard", period: "day" },
   ];
   for (const board of extras ? rollups : []) await admin("POST", "/v1/boards", board);
+  if (options.recognition ?? true) await seedRecognition(admin, teams);
   const key = async (name: string, scopes: string[]) => (await admin<{ key: string }>("POST", "/v1/keys", { name, scopes })).key;
   // Aircall issues the webhook's token; the demo plays Aircall, so it makes one up.
   const aircallToken = randomUUID().replaceAll("-", "");
@@ -132,6 +133,33 @@ export async function seedDemo(
     rollups: extras ? rollups.map(({ id, name }) => ({ id, name })) : [],
     ...(aircall ? { aircall: { id: aircall.id, url: aircall.url, token: aircallToken } } : {}),
   };
+}
+
+/** Badges, goals, point rules and a rewards catalog, as a contact centre might start with. */
+async function seedRecognition(admin: <T>(method: string, path: string, body?: unknown) => Promise<T>, teams: DemoOrg["teams"]): Promise<void> {
+  const badges = [
+    { id: "twenty-today", name: "Twenty in a shift", icon: "🔥", points: 50, rule: { kind: "threshold", metric: "contacts_handled", period: "day", value: 20 } },
+    { id: "first-sale", name: "First sale", icon: "💰", points: 25, rule: { kind: "first", metric: "sales" } },
+    { id: "five-day-streak", name: "Five days running", description: "Met the daily contacts goal five working days in a row", icon: "📅", points: 150, rule: { kind: "streak", metric: "contacts_handled", days: 5 } },
+    { id: "customer-hero", name: "Customer hero", description: "Awarded by a lead for going the extra mile", icon: "🦸", points: 75, rule: { kind: "manual" } },
+    ...teams.flatMap((team) => [
+      { id: `${team.id}-top-of-the-day`, name: `Top of the day (${team.name})`, icon: "🏆", points: 100, rule: { kind: "rank", board: `${team.id}-contacts-handled-day`, rank: 1 } },
+      { id: `${team.id}-fast-climber`, name: `Fast climber (${team.name})`, icon: "🚀", points: 40, rule: { kind: "climb", board: `${team.id}-contacts-handled-day` } },
+    ]),
+  ];
+  for (const badge of badges) await admin("POST", "/v1/badges", badge);
+  for (const team of teams) await admin("POST", "/v1/goals", { metric: "contacts_handled", period: "day", target: 30, teamId: team.id });
+  for (const team of teams.filter((t) => t.departmentId === "care")) await admin("POST", "/v1/goals", { metric: "csat", period: "week", target: 4.5, teamId: team.id });
+  await admin("POST", "/v1/point-rules", { id: "contact", metric: "contacts_handled", points: 1 });
+  await admin("POST", "/v1/point-rules", { id: "top-csat", metric: "csat", points: 5, min: 5 });
+  await admin("POST", "/v1/point-rules", { id: "sale", metric: "sales", points: 10 });
+  const rewards = [
+    { id: "extra-break", name: "15-minute extra break", category: "extra_break", cost: 300, perAgentLimit: { count: 1, per: "day" } },
+    { id: "coffee", name: "Coffee voucher", category: "voucher", cost: 150, stock: 100, requiresApproval: false },
+    { id: "course", name: "Online course of your choice", category: "learning", cost: 2000 },
+    { id: "half-day", name: "Half a day off", category: "time_off", cost: 5000, perAgentLimit: { count: 1, per: "quarter" } },
+  ];
+  for (const reward of rewards) await admin("POST", "/v1/rewards", reward);
 }
 
 /** Issues a viewer token (`POST /v1/tokens`) with the admin key. */

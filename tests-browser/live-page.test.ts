@@ -141,4 +141,27 @@ describe.skipIf(skipBrowserTests)("the live board page", () => {
     expect(await page.getByTestId("resyncs").textContent()).toBe("1");
     expect(Number(await page.getByTestId("seq").textContent())).toBeGreaterThan(droppedSeq!);
   });
+
+  it("an agent sees their badge celebrated and a colleague's too, once each, as the events arrive", async () => {
+    const { url } = harness.worker;
+    const admin = (method: string, apiPath: string, body: unknown) =>
+      fetch(`${url}${apiPath}`, { method, headers: { authorization: `Bearer ${harness.demo.adminKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const team = harness.demo.teams.find((t) => t.id === "sales-south")!;
+    const [me, colleague] = team.agents;
+    expect((await admin("POST", "/v1/badges", { id: "browser-first-contact", name: "First contact of the day", icon: "📞", rule: { kind: "threshold", metric: "contacts_handled", period: "day", value: 1 } })).status).toBe(201);
+    const minted = await admin("POST", "/v1/tokens", { role: "agent", agentId: me });
+    const { token } = (await minted.json()) as { token: string };
+    page = await harness.newPage();
+    await page.goto(`${url}/?board=sales-south-contacts-handled-day#token=${token}`);
+    await statusIs("live");
+
+    await post([{ agent: me!, metric: "contacts_handled", value: 1 }]);
+    const mine = page.locator("[data-testid=celebration][data-kind=badge]", { hasText: "You earned 📞 First contact of the day" });
+    await mine.waitFor({ timeout: 15_000 });
+    await page.locator("[data-testid=nudge][data-kind=badge_earned]").waitFor({ timeout: 15_000 });
+    await post([{ agent: colleague!, metric: "contacts_handled", value: 1 }]);
+    await page.locator("[data-testid=celebration][data-kind=badge]", { hasText: "earned 📞 First contact of the day", hasNotText: "You earned" }).waitFor({ timeout: 15_000 });
+    expect(await mine.count()).toBe(1);
+    expect(await page.locator("[data-testid=nudge]").count()).toBe(1);
+  });
 });

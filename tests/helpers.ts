@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { expect, vi } from "vitest";
-import { type Row, ServerFrame, type SnapshotFrame, type TokenCreate } from "../protocol/index.ts";
+import { type CelebrationFrame, type NudgeFrame, type Row, ServerFrame, type SnapshotFrame, type TokenCreate } from "../protocol/index.ts";
 
 export const BASE = "https://floorboard.test";
 
@@ -95,14 +95,19 @@ export async function connect(board: string, token: string) {
   const response = await SELF.fetch(`${BASE}/v1/boards/${board}/live?token=${encodeURIComponent(token)}`, { headers: { upgrade: "websocket" } });
   expect(response.status).toBe(101);
   const ws = response.webSocket!;
+  /** The board's frames (snapshots, updates, settings, periods, errors). */
   const frames: ServerFrame[] = [];
+  /** Celebrations and nudges: outside the board's sequence, kept apart. */
+  const recognition: (CelebrationFrame | NudgeFrame)[] = [];
   /** Every frame exactly as it arrived, for checks that no text leaks in any field. */
   const raw: string[] = [];
   const waiters: (() => void)[] = [];
   let closed: { code: number } | null = null;
   ws.addEventListener("message", (m) => {
     raw.push(m.data as string);
-    frames.push(ServerFrame.parse(JSON.parse(m.data as string)));
+    const frame = ServerFrame.parse(JSON.parse(m.data as string));
+    if (frame.type === "celebration" || frame.type === "nudge") recognition.push(frame);
+    else frames.push(frame);
     waiters.splice(0).forEach((w) => w());
   });
   ws.addEventListener("close", (e) => {
@@ -121,7 +126,7 @@ export async function connect(board: string, token: string) {
       });
     }
   };
-  return { ws, frames, raw, until, closed: () => closed, send: (data: unknown) => ws.send(typeof data === "string" ? data : JSON.stringify(data)) };
+  return { ws, frames, recognition, raw, until, closed: () => closed, send: (data: unknown) => ws.send(typeof data === "string" ? data : JSON.stringify(data)) };
 }
 
 

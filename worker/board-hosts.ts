@@ -137,6 +137,12 @@ export async function refreshAllHosts(env: Env, orgId: string): Promise<void> {
   await refreshTeams(env, orgId, [...teamIds, ...allTeams.map((t) => t.id)]);
 }
 
+/** Recognition settings changed (badges, goals, point rules, working days): every team object with a board reloads. */
+export async function refreshTeamHosts(env: Env, orgId: string): Promise<void> {
+  const { teamIds } = await activeHosts(env, orgId);
+  await refreshTeams(env, orgId, teamIds);
+}
+
 /**
  * A token was revoked. Any board object of the org may hold one of its sockets (an agent may have
  * moved, a manager's departments span teams), and revocations are rare: tell every one.

@@ -4,7 +4,7 @@
  * send to a server) or from this browser's storage. What a viewer sees is decided by the server;
  * this page shows the rows it is sent and says which rule is in force.
  */
-import type { Board, BoardList, Me, PeriodWindow, QualifyingEntry, Row, Visibility } from "../../protocol/index.ts";
+import type { Board, BoardList, CelebrationFrame, Me, NudgeFrame, PeriodWindow, QualifyingEntry, Row, Visibility } from "../../protocol/index.ts";
 import { api, ApiError, describeError, element, fillBoardSelect, h, setUpCredential, showText } from "./page.ts";
 import { type BoardConnection, type BoardState, type ConnectionStatus, connectBoard } from "./sdk.ts";
 
@@ -47,6 +47,7 @@ const ui = {
   reconnects: element("reconnects", HTMLSpanElement),
   resyncs: element("resyncs", HTMLSpanElement),
   announcer: element("announcer", HTMLDivElement),
+  recognition: element("recognition", HTMLUListElement),
 };
 
 let connection: BoardConnection | null = null;
@@ -154,12 +155,25 @@ function openBoard(boardId: string, token: string): void {
       renderStatus(status, detail);
       renderCounters(opened);
     },
+    onRecognition: showRecognition,
   });
   connection = opened;
 }
 
 // -----------------------------------------------------------------------------------------------
 // Rendering
+
+const RECOGNITION_SHOWN_MS = 10_000;
+const MAX_RECOGNITION_SHOWN = 4;
+
+/** A celebration or a nudge, shown for a while at the top of the board (and read out politely). */
+function showRecognition(frame: CelebrationFrame | NudgeFrame): void {
+  const icon = frame.type === "celebration" ? (frame.badge?.icon ?? (frame.kind === "first_place" ? "🥇" : frame.kind === "kudos" ? "🙌" : "🎯")) : "💡";
+  const item = h("li", { class: `recognition ${frame.type}`, "data-kind": frame.kind, "data-testid": frame.type }, h("span", { "aria-hidden": "true" }, icon), " ", frame.message);
+  ui.recognition.prepend(item);
+  while (ui.recognition.children.length > MAX_RECOGNITION_SHOWN) ui.recognition.lastElementChild!.remove();
+  setTimeout(() => item.remove(), RECOGNITION_SHOWN_MS);
+}
 
 /** Rows are keyed by place, as the server's updates are: the row at a place may change hands. */
 const rowElements = new Map<number, HTMLTableRowElement>();

@@ -5,7 +5,19 @@
  * Only types come from the protocol: importing its values would bundle zod into every page.
  */
 import ReconnectingWebSocket from "partysocket/ws";
-import type { BoardHeader, ClientFrame, PING_TEXT, PeriodWindow, QualifyingEntry, Row, ServerFrame, ViewKind, Visibility } from "../../protocol/index.ts";
+import type {
+  BoardHeader,
+  CelebrationFrame,
+  ClientFrame,
+  NudgeFrame,
+  PING_TEXT,
+  PeriodWindow,
+  QualifyingEntry,
+  Row,
+  ServerFrame,
+  ViewKind,
+  Visibility,
+} from "../../protocol/index.ts";
 
 export type ConnectionStatus = "connecting" | "live" | "reconnecting" | "closed";
 
@@ -40,6 +52,11 @@ export interface ConnectBoardOptions {
   onChange?: (state: BoardState, previous: BoardState) => void;
   /** `detail` says why a connection closed for good (e.g. the board was deactivated). */
   onStatus?: (status: ConnectionStatus, detail?: string) => void;
+  /**
+   * A celebration for the team or a nudge for this viewer. One may arrive on every board a page has
+   * open: each is handed over once per page.
+   */
+  onRecognition?: (frame: CelebrationFrame | NudgeFrame) => void;
 }
 
 export interface BoardConnection {
@@ -69,6 +86,16 @@ const TERMINAL_CLOSE_CODES = new Set([4401, 4403, 4404]);
 // The server answers this exact text without waking a hibernated board; the type keeps it in step.
 const PING: typeof PING_TEXT = '{"type":"ping"}';
 const RESYNC = JSON.stringify({ type: "resync" } satisfies ClientFrame);
+
+/** Celebrations and nudges already handed to this page, by id (the newest few hundred). */
+const recognitionSeen = new Set<string>();
+
+function firstSighting(id: string): boolean {
+  if (recognitionSeen.has(id)) return false;
+  recognitionSeen.add(id);
+  if (recognitionSeen.size > 500) recognitionSeen.delete(recognitionSeen.values().next().value!);
+  return true;
+}
 
 export function connectBoard(options: ConnectBoardOptions): BoardConnection {
   const { boardId, onChange, onStatus } = options;
@@ -194,6 +221,10 @@ export function connectBoard(options: ConnectBoardOptions): BoardConnection {
         return;
       case "pong":
         return;
+      case "celebration":
+      case "nudge":
+        if (firstSighting(frame.id)) options.onRecognition?.(frame);
+        return;
     }
   };
 
@@ -256,7 +287,7 @@ function backoffDelay(attempt: number): number {
   return Math.min(MAX_RECONNECT_DELAY_MS, MIN_RECONNECT_DELAY_MS * RECONNECT_GROWTH ** (attempt - 1));
 }
 
-const FRAME_TYPES: ReadonlySet<string> = new Set<ServerFrame["type"]>(["snapshot", "update", "settings", "period", "error", "pong"]);
+const FRAME_TYPES: ReadonlySet<string> = new Set<ServerFrame["type"]>(["snapshot", "update", "settings", "period", "error", "pong", "celebration", "nudge"]);
 
 /** Frames come from our own Worker, which builds them from the protocol's schemas; check only the tag. */
 function parseFrame(data: unknown): ServerFrame | null {

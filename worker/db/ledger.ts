@@ -53,3 +53,38 @@ export async function balanceOf(db: D1Database, orgId: string, agentId: string):
     .first<Balance>();
   return row ?? { balance: 0, held: 0, earned: 0 };
 }
+
+export interface Award {
+  id: string;
+  orgId: string;
+  badgeId: string;
+  agentId: string;
+  periodStart: number;
+  points: number;
+  reason: string;
+  awardedBy: string;
+  at: number;
+}
+
+/**
+ * A badge award and its points, in one batch: the award is entered once per badge, agent and
+ * period (a second award of the same is ignored, and so are its points). The first statement's
+ * `changes` says whether this award was the one entered.
+ */
+export function awardStatements(db: D1Database, a: Award, badgeName: string): D1PreparedStatement[] {
+  return [
+    db
+      .prepare(
+        `INSERT INTO badge_awards (id, org_id, badge_id, agent_id, period_start, points, reason, awarded_by, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, badge_id, agent_id, period_start) DO NOTHING`,
+      )
+      .bind(a.id, a.orgId, a.badgeId, a.agentId, a.periodStart, a.points, a.reason, a.awardedBy, a.at),
+    db
+      .prepare(
+        `INSERT INTO points_ledger (org_id, key, agent_id, points, kind, reason, actor, ref, at)
+         SELECT org_id, 'badge:' || id, agent_id, points, 'badge', ?2, awarded_by, id, at FROM badge_awards WHERE id = ?1 AND points > 0
+         ON CONFLICT (org_id, key) DO NOTHING`,
+      )
+      .bind(a.id, `Badge: ${badgeName}`),
+  ];
+}

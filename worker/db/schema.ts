@@ -5,9 +5,11 @@
  */
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type {
+  BadgeRule,
   LimitWindow,
   Platform,
   PointsKind,
+  RecognitionPeriod,
   RedemptionStatus,
   RewardCategory,
   Role,
@@ -35,6 +37,9 @@ export const orgs = sqliteTable("orgs", {
   /** Points a kudos gives its recipient, and how many kudos an agent may give a day (in the org's zone). */
   kudosPoints: integer("kudos_points").notNull().default(5),
   kudosDailyCap: integer("kudos_daily_cap").notNull().default(3),
+  /** ISO weekdays streaks count (1 = Monday), and dates (YYYY-MM-DD) they skip. */
+  workingDays: text("working_days", { mode: "json" }).$type<number[]>().notNull().default([1, 2, 3, 4, 5]),
+  holidays: text("holidays", { mode: "json" }).$type<string[]>().notNull().default([]),
   ...timestamps,
 });
 
@@ -402,4 +407,75 @@ export const redemptions = sqliteTable(
     index("redemptions_agent").on(t.orgId, t.agentId, t.rewardId, t.windowStart),
     index("redemptions_status").on(t.orgId, t.status, t.requestedAt),
   ],
+);
+
+/** Badges an admin defines: how each is earned (a validated rule) and what it is worth. */
+export const badges = sqliteTable(
+  "badges",
+  {
+    orgId: text("org_id").notNull().references(() => orgs.id),
+    id: text("id").notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull(),
+    icon: text("icon").notNull(),
+    points: integer("points").notNull(),
+    rule: text("rule", { mode: "json" }).$type<BadgeRule>().notNull(),
+    active,
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
+/**
+ * A badge earned: at most one per badge, agent and period (`period_start`; for manual awards the
+ * day, for `first` 0), however often the facts behind it arrive.
+ */
+export const badgeAwards = sqliteTable(
+  "badge_awards",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id),
+    badgeId: text("badge_id").notNull(),
+    agentId: text("agent_id").notNull(),
+    periodStart: integer("period_start").notNull(),
+    points: integer("points").notNull(),
+    reason: text("reason").notNull(),
+    awardedBy: text("awarded_by").notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [uniqueIndex("badge_awards_once").on(t.orgId, t.badgeId, t.agentId, t.periodStart), index("badge_awards_agent").on(t.orgId, t.agentId, t.at)],
+);
+
+/** Targets per metric and period, for one agent or every agent of a team. */
+export const goals = sqliteTable(
+  "goals",
+  {
+    orgId: text("org_id").notNull().references(() => orgs.id),
+    id: text("id").notNull(),
+    metricKey: text("metric_key").notNull(),
+    period: text("period").$type<RecognitionPeriod>().notNull(),
+    target: real("target").notNull(),
+    agentId: text("agent_id"),
+    teamId: text("team_id"),
+    active,
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] }), index("goals_team").on(t.orgId, t.teamId), index("goals_agent").on(t.orgId, t.agentId)],
+);
+
+/** Points earned from events of a metric. */
+export const pointRules = sqliteTable(
+  "point_rules",
+  {
+    orgId: text("org_id").notNull().references(() => orgs.id),
+    id: text("id").notNull(),
+    metricKey: text("metric_key").notNull(),
+    points: integer("points").notNull(),
+    per: text("per").$type<"event" | "unit">().notNull(),
+    min: real("min"),
+    max: real("max"),
+    active,
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
 );

@@ -17,6 +17,8 @@ const orgJson = (r: typeof orgs.$inferSelect) => ({
   lateGraceHours: r.lateGraceHours,
   kudosPoints: r.kudosPoints,
   kudosDailyCap: r.kudosDailyCap,
+  workingDays: r.workingDays,
+  holidays: r.holidays,
   createdAt: new Date(r.createdAt).toISOString(),
   updatedAt: new Date(r.updatedAt).toISOString(),
 });
@@ -75,7 +77,7 @@ org.patch("/org", requireScope("admin"), async (c) => {
   const db = drizzle(c.env.DB);
   const [row] = await db.update(orgs).set({ ...body, updatedAt: Date.now() }).where(eq(orgs.id, orgId)).returning();
   if (!row) throw notFound("org", orgId);
-  if (body.timeZone !== undefined || body.lateGraceHours !== undefined) {
+  if (body.timeZone !== undefined || body.lateGraceHours !== undefined || body.workingDays !== undefined || body.holidays !== undefined) {
     await refreshAllHosts(c.env, orgId);
   }
   return c.json(orgJson(row));

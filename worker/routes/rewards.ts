@@ -13,9 +13,9 @@
  * depends on a balance, a stock or a limit is a single conditional statement in a D1 batch (one
  * transaction), so concurrent requests can neither overspend nor oversell.
  */
-import { and, asc, desc, eq, lt } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
 import {
   KudosCreate,
@@ -31,50 +31,16 @@ import {
   RewardPatch,
 } from "../../protocol/index.ts";
 import { periodContaining } from "../../durable-objects/periods.ts";
-import { type AppEnv, hasScope, randomId, requireScope } from "../auth.ts";
-import { coveredAgents, type PeopleAccess, peopleAccess } from "../board-access.ts";
+import { type AppEnv, randomId, requireScope } from "../auth.ts";
+import { coveredAgents, peopleAccess } from "../board-access.ts";
 import { BALANCE_SQL, balanceOf, enterMovement } from "../db/ledger.ts";
-import { agents, kudos, orgs, pointsLedger, redemptions, rewardItems, settingsAudit } from "../db/schema.ts";
+import { agents, kudos, pointsLedger, redemptions, rewardItems, settingsAudit } from "../db/schema.ts";
 import { notFound, ProblemError, readJson, readQuery } from "../problem.ts";
+import { agentRow, celebrateOnTeam, conflict, type Ctx, forbidden, isAdmin, isLead, iso, isoOrNull, orgSettings, requireCovers } from "../people.ts";
 
 export const rewards = new Hono<AppEnv>();
-type Ctx = Context<AppEnv>;
 type RewardRow = typeof rewardItems.$inferSelect;
 type RedemptionRow = typeof redemptions.$inferSelect;
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
-const forbidden = (message: string) => new ProblemError(403, "Forbidden", `${message}.`, [{ path: "header/authorization", message }]);
-const conflict = (title: string, detail: string, path: string, message: string) => new ProblemError(409, title, detail, [{ path, message }]);
-
-async function orgSettings(db: D1Database, orgId: string) {
-  const [row] = await drizzle(db)
-    .select({ timeZone: orgs.timeZone, kudosPoints: orgs.kudosPoints, kudosDailyCap: orgs.kudosDailyCap })
-    .from(orgs)
-    .where(eq(orgs.id, orgId));
-  if (!row) throw notFound("org", orgId);
-  return row;
-}
-
-async function agentRow(db: D1Database, orgId: string, id: string, path = "") {
-  const [row] = await drizzle(db).select({ id: agents.id, name: agents.name, active: agents.active }).from(agents).where(and(eq(agents.orgId, orgId), eq(agents.id, id)));
-  if (!row) throw new ProblemError(404, "Not found", `No agent '${id}' in this org.`, [{ path, message: "unknown agent" }]);
-  return row;
-}
-
-/** The caller may see (and, for leads, act for) this agent, or a 403/404. */
-async function requireCovers(c: Ctx, agentId: string): Promise<PeopleAccess> {
-  const { orgId } = c.var.caller;
-  const access = await peopleAccess(c.env.DB, c.var.caller);
-  if (access.kind === "none") throw forbidden("a wallboard has no points");
-  if (access.kind === "self" && access.agentId !== agentId) throw forbidden("an agent sees only their own points");
-  await agentRow(c.env.DB, orgId, agentId);
-  if (!(await coveredAgents(c.env.DB, orgId, access, [agentId])).has(agentId)) throw forbidden(`agent '${agentId}' is not in a team this token covers`);
-  return access;
-}
-
-const isAdmin = (c: Ctx) => hasScope(c.var.caller, "admin");
-const isLead = (c: Ctx) => c.var.caller.token?.role === "lead" || c.var.caller.token?.role === "manager";
 
 /** The start of the window a per-agent limit counts in, in the org's zone (0 for `ever`). */
 function windowStart(per: LimitWindow | null, timeZone: string, now: number): number {
@@ -174,6 +140,7 @@ rewards.post("/kudos", requireScope("read"), async (c) => {
       [{ path: "header/authorization", message: `daily kudos cap (${settings.kudosDailyCap}) reached` }],
     );
   }
+  await celebrateOnTeam(c.env, orgId, body.to, { kind: "kudos", agent: body.to, message: body.message });
   return c.json({ id, from, to: body.to, message: body.message, points: settings.kudosPoints, at: iso(now) }, 201);
 });
 
@@ -435,7 +402,14 @@ rewards.get("/redemptions", requireScope("read"), async (c) => {
     .orderBy(desc(redemptions.requestedAt), desc(redemptions.id))
     .limit(access.kind === "teams" ? 5000 : query.limit);
   const covered = await coveredAgents(c.env.DB, orgId, access, rows.map((r) => r.agentId));
-  return c.json({ redemptions: rows.filter((r) => covered.has(r.agentId)).slice(0, query.limit).map(redemptionJson) });
+  const shown = rows.filter((r) => covered.has(r.agentId)).slice(0, query.limit);
+  const names = new Map<string, string>();
+  const ids = [...new Set(shown.map((r) => r.agentId))];
+  for (let i = 0; i < ids.length; i += 90) {
+    const found = await drizzle(c.env.DB).select({ id: agents.id, name: agents.name }).from(agents).where(and(eq(agents.orgId, orgId), inArray(agents.id, ids.slice(i, i + 90))));
+    for (const a of found) names.set(a.id, a.name);
+  }
+  return c.json({ redemptions: shown.map((r) => ({ ...redemptionJson(r), agentName: names.get(r.agentId) ?? r.agentId })) });
 });
 
 rewards.get("/redemptions/:id", requireScope("read"), async (c) => {

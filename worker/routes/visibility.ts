@@ -65,7 +65,7 @@ visibility.patch("/boards/:id/visibility", requireScope("admin"), async (c) => {
 const AuditQuery = z.strictObject({
   target: z
     .string()
-    .regex(/^(org|board:.+|agent:.+|history:.+|source:.+|reward:.+)$/, "must be 'org', 'board:<id>', 'agent:<id>', 'source:<id>', 'reward:<id>' or 'history:<board id>@<period start>'")
+    .regex(/^(org|board:.+|agent:.+|history:.+|source:.+|reward:.+|badge:.+|goal:.+|point-rule:.+)$/, "must be 'org', 'board:<id>', 'agent:<id>', 'source:<id>', 'reward:<id>', 'badge:<id>', 'goal:<id>', 'point-rule:<id>' or 'history:<board id>@<period start>'")
     .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });

@@ -1,0 +1,277 @@
+/**
+ * The recognition page. An agent sees their points and where they came from, their goals (and
+ * whether they are behind pace), their badges, the store, and their requests (cancellable while
+ * pending). A lead, manager or admin sees the requests waiting for their approval. The credential
+ * (a viewer token) comes from `#token=…` or this browser's storage; what it may see is decided by
+ * the server.
+ */
+import type { BadgeAward, GoalProgress, Me, PointsAccount, PointsMovement, Redemption, Reward } from "../../protocol/index.ts";
+import { api, ApiError, describeError, element, h, setUpCredential, showText } from "./page.ts";
+
+const STORAGE_KEY = "floorboard.recognitionToken";
+
+const ui = {
+  who: element("who", HTMLSpanElement),
+  forgetKey: element("forget-key", HTMLButtonElement),
+  notice: element("notice", HTMLParagraphElement),
+  keyForm: element("key-form", HTMLFormElement),
+  agentView: element("agent-view", HTMLDivElement),
+  balance: element("balance", HTMLSpanElement),
+  held: element("held-line", HTMLSpanElement),
+  movements: element("movements", HTMLTableSectionElement),
+  movementsEmpty: element("movements-empty", HTMLParagraphElement),
+  goals: element("goals", HTMLUListElement),
+  goalsEmpty: element("goals-empty", HTMLParagraphElement),
+  badges: element("badges", HTMLUListElement),
+  badgesEmpty: element("badges-empty", HTMLParagraphElement),
+  store: element("store", HTMLUListElement),
+  storeEmpty: element("store-empty", HTMLParagraphElement),
+  storeError: element("store-error", HTMLParagraphElement),
+  requests: element("requests", HTMLTableSectionElement),
+  requestsEmpty: element("requests-empty", HTMLParagraphElement),
+  leadView: element("lead-view", HTMLDivElement),
+  queue: element("queue", HTMLTableSectionElement),
+  queueEmpty: element("queue-empty", HTMLParagraphElement),
+  queueError: element("queue-error", HTMLParagraphElement),
+};
+
+const STATUS_TEXT: Record<Redemption["status"], string> = { pending: "Waiting for approval", fulfilled: "Approved", rejected: "Rejected", cancelled: "Cancelled" };
+const KIND_TEXT: Record<PointsMovement["kind"], string> = {
+  metric_rule: "Earned",
+  badge: "Badge",
+  spot_award: "Spot award",
+  kudos: "Kudos",
+  adjustment: "Adjustment",
+  redemption: "Redeemed",
+  redemption_release: "Returned",
+};
+/** How often the page refreshes what it shows (points and requests change elsewhere too). */
+const REFRESH_MS = 30_000;
+
+let token = "";
+let refreshTimer: ReturnType<typeof setInterval> | undefined;
+const call = <T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown) => api<T>(token, method, path, body);
+const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+const number = (n: number) => n.toLocaleString();
+
+const credential = setUpCredential({
+  storageKey: STORAGE_KEY,
+  form: ui.keyForm,
+  heading: "Your points, goals and rewards",
+  label: "Your Floorboard link token",
+  hint: ["The part after ", h("code", {}, "#token="), " in the link you were given."],
+  submit: "Open",
+  forget: ui.forgetKey,
+  notice: ui.notice,
+  use: (given) => void start(given),
+  drop: () => {
+    clearInterval(refreshTimer);
+    token = "";
+    ui.agentView.hidden = true;
+    ui.leadView.hidden = true;
+    showText(ui.who);
+  },
+});
+
+async function start(given: string): Promise<void> {
+  token = given;
+  let me: Me;
+  try {
+    me = await call<Me>("GET", "/v1/me");
+  } catch (error) {
+    credential.ask(error instanceof ApiError && error.refusedCredential ? "That link is not valid any more: ask for a new one." : describeError(error));
+    return;
+  }
+  credential.accepted();
+  clearInterval(refreshTimer);
+  if (me.role === "agent" && me.agent) {
+    showText(ui.who, me.agent.name);
+    ui.agentView.hidden = false;
+    const agentId = me.agent.id;
+    await refreshAgent(agentId);
+    refreshTimer = setInterval(() => void refreshAgent(agentId), REFRESH_MS);
+  } else if (me.role === "lead" || me.role === "manager" || me.role === "admin") {
+    showText(ui.who, me.role === "admin" ? "Admin" : me.role === "manager" ? "Manager" : "Team lead");
+    ui.leadView.hidden = false;
+    await refreshQueue();
+    refreshTimer = setInterval(() => void refreshQueue(), REFRESH_MS);
+  } else {
+    credential.ask("This page is for agents and their leads: open it with your own link.");
+  }
+}
+
+// -----------------------------------------------------------------------------------------------
+// The agent's view
+
+async function refreshAgent(agentId: string): Promise<void> {
+  try {
+    const [account, progress, awards, catalog, requests] = await Promise.all([
+      call<PointsAccount>("GET", `/v1/agents/${encodeURIComponent(agentId)}/points?limit=50`),
+      call<{ progress: GoalProgress[] }>("GET", "/v1/goals/progress"),
+      call<{ awards: BadgeAward[] }>("GET", `/v1/agents/${encodeURIComponent(agentId)}/badges?limit=50`),
+      call<{ rewards: Reward[] }>("GET", "/v1/rewards"),
+      call<{ redemptions: Redemption[] }>("GET", "/v1/redemptions?limit=50"),
+    ]);
+    renderPoints(account);
+    renderGoals(progress.progress);
+    renderBadges(awards.awards);
+    renderStore(catalog.rewards, account.balance, agentId);
+    renderRequests(requests.redemptions, agentId);
+    showText(ui.notice);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) credential.ask("Your link has expired: ask for a new one.");
+    else showText(ui.notice, describeError(error));
+  }
+}
+
+function renderPoints(account: PointsAccount): void {
+  ui.balance.textContent = number(account.balance);
+  ui.balance.dataset["balance"] = String(account.balance);
+  showText(ui.held, account.held > 0 ? `(${number(account.held)} held for requests waiting for approval)` : undefined);
+  ui.movements.replaceChildren(
+    ...account.movements.map((m) =>
+      h(
+        "tr",
+        { "data-testid": "movement", "data-kind": m.kind },
+        h("td", {}, when(m.at)),
+        h("td", {}, h("span", { class: "tag" }, KIND_TEXT[m.kind]), " ", m.reason),
+        h("td", { class: `num ${m.points < 0 ? "minus" : "plus"}` }, `${m.points > 0 ? "+" : ""}${number(m.points)}`),
+      ),
+    ),
+  );
+  ui.movementsEmpty.hidden = account.movements.length > 0;
+}
+
+function renderGoals(progress: readonly GoalProgress[]): void {
+  ui.goals.replaceChildren(
+    ...progress.map((p) => {
+      const share = p.target === 0 ? 1 : Math.min(1, Math.max(0, (p.score ?? 0) / p.target));
+      const state = p.reached ? "Reached" : p.behindPace ? "Behind pace" : "On pace";
+      return h(
+        "li",
+        { class: `goal ${p.reached ? "reached" : p.behindPace ? "behind" : "on-pace"}`, "data-testid": "goal", "data-metric": p.metric },
+        h("span", { class: "goal-name" }, `${p.metric.replaceAll("_", " ")} · this ${p.period}`),
+        h("progress", { max: "1", value: String(share), "aria-label": `${p.score ?? 0} of ${p.target}` }),
+        h("span", { class: "goal-figures" }, `${p.score ?? 0} / ${p.target}`),
+        h("span", { class: "goal-state", "data-testid": "goal-state" }, state),
+      );
+    }),
+  );
+  ui.goalsEmpty.hidden = progress.length > 0;
+}
+
+function renderBadges(awards: readonly BadgeAward[]): void {
+  ui.badges.replaceChildren(
+    ...awards.map((a) =>
+      h("li", { class: "badge-earned", "data-testid": "badge", "data-badge": a.badgeId, title: a.reason }, h("span", { class: "icon", "aria-hidden": "true" }, a.icon), " ", a.badgeName, h("span", { class: "meta" }, ` · ${when(a.at)}`)),
+    ),
+  );
+  ui.badgesEmpty.hidden = awards.length > 0;
+}
+
+function renderStore(rewards: readonly Reward[], balance: number, agentId: string): void {
+  ui.store.replaceChildren(
+    ...rewards.map((r) => {
+      const button = h("button", { type: "button", "data-testid": "redeem", "data-reward": r.id }, r.requiresApproval ? "Request" : "Redeem");
+      const short = balance < r.cost;
+      if (short) {
+        button.setAttribute("disabled", "");
+        button.title = `${number(r.cost - balance)} more points needed`;
+      }
+      button.addEventListener("click", () => void redeem(r, agentId, button));
+      return h(
+        "li",
+        { class: "reward", "data-testid": "reward", "data-reward": r.id },
+        h("strong", {}, r.name),
+        h("span", { class: "meta" }, `${number(r.cost)} points${r.stock !== null ? ` · ${r.stock} left` : ""}${r.requiresApproval ? " · needs approval" : ""}`),
+        ...(r.description ? [h("p", {}, r.description)] : []),
+        button,
+      );
+    }),
+  );
+  ui.storeEmpty.hidden = rewards.length > 0;
+}
+
+async function redeem(reward: Reward, agentId: string, button: HTMLButtonElement): Promise<void> {
+  button.disabled = true;
+  try {
+    await call<Redemption>("POST", "/v1/redemptions", { rewardId: reward.id });
+    showText(ui.storeError);
+  } catch (error) {
+    showText(ui.storeError, error instanceof ApiError ? (error.problem?.errors?.[0]?.message ? `${reward.name}: ${error.problem.errors[0].message}` : error.message) : describeError(error));
+  }
+  await refreshAgent(agentId);
+}
+
+function renderRequests(requests: readonly Redemption[], agentId: string): void {
+  ui.requests.replaceChildren(
+    ...requests.map((r) => {
+      const action = h("td", {});
+      if (r.status === "pending") {
+        const cancel = h("button", { type: "button", class: "link", "data-testid": "cancel" }, "Cancel");
+        cancel.addEventListener("click", async () => {
+          cancel.disabled = true;
+          await call("POST", `/v1/redemptions/${encodeURIComponent(r.id)}/cancel`).catch((error: unknown) => showText(ui.storeError, describeError(error)));
+          await refreshAgent(agentId);
+        });
+        action.append(cancel);
+      }
+      return h(
+        "tr",
+        { "data-testid": "request", "data-status": r.status, "data-reward": r.rewardId },
+        h("td", {}, when(r.requestedAt)),
+        h("td", {}, r.rewardName),
+        h("td", { class: "num" }, number(r.cost)),
+        h("td", { "data-testid": "request-status" }, STATUS_TEXT[r.status], ...(r.decisionNote ? [h("span", { class: "meta" }, ` · ${r.decisionNote}`)] : [])),
+        action,
+      );
+    }),
+  );
+  ui.requestsEmpty.hidden = requests.length > 0;
+}
+
+// -----------------------------------------------------------------------------------------------
+// The lead's approval queue
+
+async function refreshQueue(): Promise<void> {
+  try {
+    const { redemptions } = await call<{ redemptions: Redemption[] }>("GET", "/v1/redemptions?status=pending&limit=200");
+    ui.queue.replaceChildren(...redemptions.map(queueRow));
+    ui.queueEmpty.hidden = redemptions.length > 0;
+    showText(ui.notice);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) credential.ask("Your link has expired: ask for a new one.");
+    else showText(ui.notice, describeError(error));
+  }
+}
+
+function queueRow(r: Redemption): HTMLTableRowElement {
+  const note = h("input", { type: "text", maxlength: "500", "aria-label": `Note for ${r.agentName ?? r.agentId}`, "data-testid": "decision-note", placeholder: "Note (optional)" });
+  const decide = (decision: "approve" | "reject") => async () => {
+    for (const b of buttons) b.disabled = true;
+    try {
+      await call("POST", `/v1/redemptions/${encodeURIComponent(r.id)}/${decision}`, note.value.trim() ? { note: note.value.trim() } : undefined);
+      showText(ui.queueError);
+    } catch (error) {
+      showText(ui.queueError, describeError(error));
+    }
+    await refreshQueue();
+  };
+  const approve = h("button", { type: "button", "data-testid": "approve" }, "Approve");
+  const reject = h("button", { type: "button", class: "secondary", "data-testid": "reject" }, "Reject");
+  const buttons = [approve, reject];
+  approve.addEventListener("click", decide("approve"));
+  reject.addEventListener("click", decide("reject"));
+  return h(
+    "tr",
+    { "data-testid": "queued", "data-agent": r.agentId, "data-reward": r.rewardId },
+    h("td", {}, when(r.requestedAt)),
+    h("td", {}, r.agentName ?? r.agentId),
+    h("td", {}, r.rewardName, ...(r.note ? [h("span", { class: "meta" }, ` · “${r.note}”`)] : [])),
+    h("td", { class: "num" }, number(r.cost)),
+    h("td", {}, note),
+    h("td", { class: "actions" }, approve, " ", reject),
+  );
+}
+
+credential.begin();

@@ -1,0 +1,126 @@
+/**
+ * Recognition rules as a team's object applies them: points from events, goals and their pace,
+ * streaks over working days, and who climbed most. Pure: no storage, no Cloudflare.
+ */
+import type { BadgeRule, RecognitionPeriod } from "../protocol/index.ts";
+import type { Direction } from "./ranking.ts";
+import { localDate, type PeriodRule, periodContaining } from "./periods.ts";
+
+export interface BadgeDef {
+  id: string;
+  name: string;
+  icon: string;
+  points: number;
+  rule: BadgeRule;
+}
+
+export interface GoalDef {
+  id: string;
+  metric: string;
+  period: RecognitionPeriod;
+  target: number;
+  agentId: string | null;
+  teamId: string | null;
+}
+
+export interface PointRuleDef {
+  id: string;
+  metric: string;
+  points: number;
+  per: "event" | "unit";
+  min: number | null;
+  max: number | null;
+}
+
+/** What a team's object needs to recognise its agents (its team's goals and its agents' own). */
+export interface RecognitionConfig {
+  badges: BadgeDef[];
+  goals: GoalDef[];
+  pointRules: PointRuleDef[];
+  /** ISO weekdays (1 = Monday) streaks count; dates (YYYY-MM-DD) they skip. */
+  workingDays: number[];
+  holidays: string[];
+}
+
+export const EMPTY_RECOGNITION: RecognitionConfig = { badges: [], goals: [], pointRules: [], workingDays: [1, 2, 3, 4, 5], holidays: [] };
+
+/** Points an event's value earns by a rule: 0 outside the rule's range; per unit, rounded. */
+export function rulePoints(rule: PointRuleDef, value: number): number {
+  if ((rule.min !== null && value < rule.min) || (rule.max !== null && value > rule.max)) return 0;
+  return rule.per === "event" ? rule.points : Math.round(rule.points * value);
+}
+
+/** The goal that applies to an agent for a metric and period: their own, else their team's. */
+export function goalFor(config: RecognitionConfig, agentId: string, metric: string, period: string): GoalDef | undefined {
+  const matching = config.goals.filter((g) => g.metric === metric && g.period === period);
+  return matching.find((g) => g.agentId === agentId) ?? matching.find((g) => g.agentId === null);
+}
+
+/** Whether a score meets a target: at least it when higher is better, at most it when lower is. */
+export function meets(direction: Direction, score: number, target: number): boolean {
+  return direction === "higher" ? score >= target : score <= target;
+}
+
+/** How far through its period an instant is, 0..1. */
+export function elapsedFraction(period: { start: number; end: number }, now: number): number {
+  if (period.end <= period.start) return 1;
+  return Math.min(1, Math.max(0, (now - period.start) / (period.end - period.start)));
+}
+
+/**
+ * Behind pace: on a higher-is-better goal, less than the target's share for the elapsed part of the
+ * period (half the target half way through); on a lower-is-better goal (handle time), above target.
+ */
+export function behindPace(direction: Direction, score: number | null, target: number, elapsed: number): boolean {
+  if (direction === "lower") return score !== null && score > target;
+  return (score ?? 0) < target * elapsed;
+}
+
+/** Whether the day starting at `dayStart` is a working day in the org's zone. */
+export function isWorkingDay(config: Calendar, timeZone: string, dayStart: number): boolean {
+  const { date, weekday } = localDate(timeZone, dayStart);
+  return config.workingDays.includes(weekday) && !config.holidays.includes(date);
+}
+
+type Calendar = Pick<RecognitionConfig, "workingDays" | "holidays">;
+
+/**
+ * The start of the last working day before the day starting at `dayStart` (null after a month of
+ * none). Days are the board's: `day` carries its zone and the hour its shift-days start.
+ */
+export function previousWorkingDay(config: Calendar, day: PeriodRule, dayStart: number): number | null {
+  let start = dayStart;
+  for (let step = 0; step < 31; step++) {
+    start = periodContaining(day, start - 1).start;
+    if (isWorkingDay(config, day.timeZone, start)) return start;
+  }
+  return null;
+}
+
+/**
+ * How many working days in a row, ending with `today`, are in `met`: non-working days and holidays
+ * between them are skipped, not breaks. A goal met on a non-working day counts on its own day only.
+ */
+export function streakLength(met: ReadonlySet<number>, today: number, config: Calendar, day: PeriodRule): number {
+  let length = 0;
+  let start: number | null = today;
+  while (start !== null && met.has(start)) {
+    length++;
+    start = previousWorkingDay(config, day, start);
+  }
+  return length;
+}
+
+/** The agents who climbed most from their previous final rank to this one (ties all count), or none when nobody climbed. */
+export function biggestClimbers(previous: ReadonlyMap<string, number>, final: ReadonlyMap<string, number>): { agents: string[]; places: number } | null {
+  let best = 0;
+  let agents: string[] = [];
+  for (const [agent, rank] of final) {
+    const before = previous.get(agent);
+    if (before === undefined) continue;
+    const climb = before - rank;
+    if (climb > best) (best = climb), (agents = [agent]);
+    else if (climb === best && climb > 0) agents.push(agent);
+  }
+  return best > 0 ? { agents: agents.sort(), places: best } : null;
+}

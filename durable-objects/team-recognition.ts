@@ -1,0 +1,321 @@
+/**
+ * Recognition in a team's object, as events arrive and periods close: points from rules, badges
+ * (thresholds, streaks, final ranks, climbs, firsts), goals hit, first place taken; celebrations to
+ * the team's sockets and nudges to one agent's own. Awards are recorded once each in the object's
+ * SQLite (RecognitionLog) and drained to D1 with the history; celebrations follow the boards'
+ * visibility: leads and the agent always see theirs, colleagues and wallboards only on boards that
+ * show names publicly (anonymously on an anonymised board), never an opted-out agent's.
+ */
+import type { CelebrationFrame, GoalProgress, NudgeFrame } from "../protocol/index.ts";
+import type { EventKind } from "./aggregation.ts";
+import type { LiveBoard } from "./live-board.ts";
+import type { Viewer } from "./projection.ts";
+import {
+  type BadgeDef,
+  behindPace,
+  biggestClimbers,
+  EMPTY_RECOGNITION,
+  elapsedFraction,
+  goalFor,
+  meets,
+  type RecognitionConfig,
+  rulePoints,
+  streakLength,
+} from "./recognition.ts";
+import { type PendingAward, RecognitionLog } from "./recognition-log.ts";
+
+/** An event the object just recorded, with its sequence number. */
+export interface RecordedEvent {
+  id: string;
+  seq: number;
+  agent: string;
+  metric: string;
+  kind: EventKind;
+  value: number;
+  ref: string | null;
+}
+
+/** An agent's standing on a board's current period, before and after a batch. */
+export interface BoardChange {
+  board: LiveBoard;
+  agent: string;
+  before: { score: number | null; rank: number | null; place: number | null };
+}
+
+export interface RecognitionHost {
+  config(): { teamId: string; agents: Record<string, string>; recognition?: RecognitionConfig } | null;
+  boards(): Iterable<LiveBoard>;
+  board(id: string): LiveBoard | undefined;
+  notify(build: (boardId: string, viewer: Viewer) => CelebrationFrame | NudgeFrame | null): number;
+  transaction<T>(run: () => T): T;
+  /** The value an event had before `seq` took effect: the latest earlier `set` of it, else its own (null if unknown). */
+  valueBefore(eventId: string, seq: number): number | null;
+}
+
+/** `board`: news of one board only (first place on it); otherwise the team's, on every board's sockets. */
+type Celebration = Pick<CelebrationFrame, "kind" | "badge" | "metric"> & { agent: string; board?: string; text: (who: string) => string };
+type Nudge = { agent: string; board: string | null; kind: NudgeFrame["kind"]; message: string };
+
+/** Modes whose wallboard view names people: colleagues may hear of each other's achievements there. */
+const PUBLIC_MODES = new Set(["everyone", "top_n", "top_n_and_me"]);
+const CLOSE_TO_GOAL = 0.8;
+const OVERTAKEN_NUDGE_EVERY_MS = 60_000;
+const MAX_OVERTAKEN_PER_CHANGE = 3;
+
+export class TeamRecognition {
+  readonly log: RecognitionLog;
+  /** Nudges already sent (within reach of a rank, overtaken lately), so that they do not repeat. */
+  #nudged = new Map<string, number>();
+
+  constructor(
+    sql: SqlStorage,
+    private readonly host: RecognitionHost,
+  ) {
+    this.log = new RecognitionLog(sql);
+  }
+
+  get #rules(): RecognitionConfig {
+    return this.host.config()?.recognition ?? EMPTY_RECOGNITION;
+  }
+
+  #name(agent: string): string {
+    return this.host.config()?.agents[agent] ?? agent;
+  }
+
+  /** After a batch was recorded and the boards updated: what it earned, celebrated and nudged. */
+  afterIngest(recorded: readonly RecordedEvent[], changes: readonly BoardChange[], now: number): void {
+    const rules = this.#rules;
+    if (rules.badges.length === 0 && rules.goals.length === 0 && rules.pointRules.length === 0 && changes.length === 0) return;
+    const celebrations: Celebration[] = [];
+    const nudges: Nudge[] = [];
+    this.host.transaction(() => {
+      for (const event of recorded) this.#eventAwards(event, now, celebrations, nudges);
+      for (const change of changes) this.#standingAwards(change, now, celebrations, nudges);
+    });
+    this.#send(celebrations, nudges, now);
+  }
+
+  /** A board's period closed (its final standings still on it): rank and climb badges. */
+  afterClose(board: LiveBoard, now: number): void {
+    const celebrations: Celebration[] = [];
+    const nudges: Nudge[] = [];
+    const final = board.ranks();
+    this.host.transaction(() => {
+      for (const badge of this.#rules.badges) {
+        const rule = badge.rule;
+        if ((rule.kind !== "rank" && rule.kind !== "climb") || rule.board !== board.config.id) continue;
+        const winners =
+          rule.kind === "rank"
+            ? [...final].filter(([, rank]) => rank <= rule.rank).map(([agent, rank]) => ({ agent, reason: `Rank ${rank} on ${board.config.name}` }))
+            : (() => {
+                const climb = biggestClimbers(board.previousRanks, final);
+                return climb ? climb.agents.map((agent) => ({ agent, reason: `Climbed ${climb.places} places on ${board.config.name}` })) : [];
+              })();
+        for (const { agent, reason } of winners) this.#awardBadge(badge, agent, board.period.start, reason, now, celebrations, nudges);
+      }
+    });
+    this.#send(celebrations, nudges, now);
+  }
+
+  /** Kudos or a badge awarded through the API: celebrated like the object's own. */
+  celebrate(notice: { kind: "kudos" | "badge"; agent: string; badge?: { id: string; name: string; icon: string }; message?: string }, now: number): number {
+    const celebration: Celebration =
+      notice.kind === "badge" && notice.badge
+        ? { kind: "badge", agent: notice.agent, badge: notice.badge, text: (who) => `${who} earned ${notice.badge!.icon} ${notice.badge!.name}` }
+        : { kind: "kudos", agent: notice.agent, text: (who) => `${who} received kudos${notice.message ? `: “${notice.message}”` : ""}` };
+    const nudges: Nudge[] = notice.kind === "badge" && notice.badge ? [{ agent: notice.agent, board: null, kind: "badge_earned", message: `You earned ${notice.badge.icon} ${notice.badge.name}` }] : [];
+    return this.#send([celebration], nudges, now);
+  }
+
+  /** Each agent's goals on this team's boards now: score, target, and whether they are behind pace. */
+  progress(agentIds: readonly string[], now: number): GoalProgress[] {
+    const rules = this.#rules;
+    const out: GoalProgress[] = [];
+    for (const agent of agentIds) {
+      const seen = new Set<string>();
+      for (const board of this.host.boards()) {
+        if (board.config.metric.scorecard || board.period.kind === "contest") continue;
+        const goal = goalFor(rules, agent, board.config.metric.key, board.period.kind);
+        if (!goal || seen.has(goal.id)) continue;
+        seen.add(goal.id);
+        const entry = board.entries.get(agent);
+        const score = entry ? board.scoreOf(entry) : null;
+        const elapsed = elapsedFraction(board.period, now);
+        const direction = board.config.metric.direction;
+        out.push({
+          agentId: agent,
+          goalId: goal.id,
+          metric: goal.metric,
+          period: goal.period,
+          board: board.config.id,
+          periodStart: new Date(board.period.start).toISOString(),
+          periodEnd: new Date(board.period.end).toISOString(),
+          target: goal.target,
+          score,
+          reached: score !== null && meets(direction, score, goal.target) && (direction === "higher" || board.ranking.has(agent)),
+          elapsed: Math.round(elapsed * 1000) / 1000,
+          expected: direction === "higher" ? Math.round(goal.target * elapsed * 100) / 100 : goal.target,
+          behindPace: behindPace(direction, score, goal.target, elapsed),
+        });
+      }
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  #eventAwards(event: RecordedEvent, now: number, celebrations: Celebration[], nudges: Nudge[]): void {
+    const rules = this.#rules;
+    for (const rule of rules.pointRules) {
+      if (rule.metric !== event.metric) continue;
+      let points = 0;
+      if (event.kind === "add") points = rulePoints(rule, event.value);
+      else if (event.kind === "adjust") points = rule.per === "unit" ? Math.round(rule.points * event.value) : 0;
+      else if (event.ref !== null) {
+        // A correction moves the points its event earned: a `set` to what the new value earns, a `void` to none.
+        const before = this.host.valueBefore(event.ref, event.seq);
+        if (before === null) continue;
+        points = (event.kind === "set" ? rulePoints(rule, event.value) : 0) - rulePoints(rule, before);
+      }
+      if (points === 0) continue;
+      const reason = event.kind === "add" || event.kind === "adjust" ? `${event.metric} ${event.value}` : `${event.metric} corrected (${event.ref})`;
+      this.log.award({ key: `rule:${rule.id}:${event.id}`, id: crypto.randomUUID(), kind: "points", badgeId: null, label: rule.id, agent: event.agent, periodStart: 0, points, reason, ref: event.id, at: now });
+    }
+    if (event.kind !== "add") return;
+    for (const badge of rules.badges) {
+      if (badge.rule.kind === "first" && badge.rule.metric === event.metric) this.#awardBadge(badge, event.agent, 0, `First ${event.metric}`, now, celebrations, nudges);
+    }
+  }
+
+  #standingAwards({ board, agent, before }: BoardChange, now: number, celebrations: Celebration[], nudges: Nudge[]): void {
+    const rules = this.#rules;
+    const { metric, period } = { metric: board.config.metric, period: board.period };
+    const entry = board.entries.get(agent);
+    const score = entry ? board.scoreOf(entry) : null;
+    const ranked = board.ranking.has(agent);
+    // A lower-is-better score counts only once the agent qualifies (one short call is no record).
+    const counts = score !== null && (metric.direction === "higher" || ranked);
+    const periodKind = period.kind;
+    if (counts && !metric.scorecard && periodKind !== "contest") {
+      for (const badge of rules.badges) {
+        const rule = badge.rule;
+        if (rule.kind === "threshold" && rule.metric === metric.key && rule.period === periodKind && meets(metric.direction, score, rule.value)) {
+          this.#awardBadge(badge, agent, period.start, `${metric.label} ${score} this ${periodKind}`, now, celebrations, nudges);
+        }
+      }
+      const goal = goalFor(rules, agent, metric.key, periodKind);
+      if (goal && meets(metric.direction, score, goal.target)) {
+        if (this.log.mark(`goal:${goal.id}:${agent}:${period.start}`, now)) {
+          celebrations.push({ kind: "goal", agent, metric: { key: metric.key, label: metric.label }, text: (who) => `${who} hit the ${periodKind}'s ${metric.label} goal (${goal.target})` });
+          if (periodKind === "day") this.#streaks(board, agent, now, celebrations, nudges);
+        }
+      } else if (goal && metric.direction === "higher" && score >= goal.target * CLOSE_TO_GOAL) {
+        if (this.log.mark(`close:${goal.id}:${agent}:${period.start}`, now)) {
+          nudges.push({ agent, board: board.config.id, kind: "close_to_goal", message: `${goal.target - score} more ${metric.label} to your goal of ${goal.target}` });
+        }
+      }
+    }
+    const place = board.ranking.placeOf(agent) ?? null;
+    const rank = board.ranking.rankOf(agent) ?? null;
+    // First place taken from someone: alone at the top (a tie takes nothing), once per period.
+    const alone = rank === 1 && board.ranking.size >= 2 && (board.ranking.slice(2, 1)[0]?.rank ?? 2) > 1;
+    if (alone && before.rank !== 1 && this.log.mark(`first:${board.config.id}:${agent}:${period.start}`, now)) {
+      celebrations.push({ kind: "first_place", agent, board: board.config.id, metric: { key: metric.key, label: metric.label }, text: (who) => `${who} took first place on ${board.config.name}` });
+    }
+    if (place !== null && (before.place === null || place < before.place)) this.#overtaken(board, agent, place, before.place, now, nudges);
+    if (place !== null && place > 1) this.#withinReach(board, agent, place, now, nudges);
+  }
+
+  /** The daily goal was met today: a streak badge when the run of working days reaches its length (again). */
+  #streaks(board: LiveBoard, agent: string, now: number, celebrations: Celebration[], nudges: Nudge[]): void {
+    const rules = this.#rules;
+    const day = board.periodRule;
+    if (!day) return;
+    const metric = board.config.metric.key;
+    this.log.metGoal(agent, metric, board.period.start);
+    for (const badge of rules.badges) {
+      const rule = badge.rule;
+      if (rule.kind !== "streak" || rule.metric !== metric) continue;
+      const met = this.log.goalDays(agent, metric, board.period.start - (rule.days * 3 + 31) * 86_400_000);
+      const length = streakLength(met, board.period.start, rules, day);
+      if (length > 0 && length % rule.days === 0) this.#awardBadge(badge, agent, board.period.start, `Daily ${board.config.metric.label} goal met ${length} working days in a row`, now, celebrations, nudges);
+    }
+  }
+
+  #awardBadge(badge: BadgeDef, agent: string, periodStart: number, reason: string, now: number, celebrations: Celebration[], nudges: Nudge[]): void {
+    const award: PendingAward = {
+      key: `badge:${badge.id}:${agent}:${periodStart}`,
+      id: crypto.randomUUID(),
+      kind: "badge",
+      badgeId: badge.id,
+      label: badge.name,
+      agent,
+      periodStart,
+      points: badge.points,
+      reason,
+      ref: null,
+      at: now,
+    };
+    if (!this.log.award(award)) return;
+    const shown = { id: badge.id, name: badge.name, icon: badge.icon };
+    celebrations.push({ kind: "badge", agent, badge: shown, text: (who) => `${who} earned ${badge.icon} ${badge.name}` });
+    nudges.push({ agent, board: null, kind: "badge_earned", message: `You earned ${badge.icon} ${badge.name}${badge.points > 0 ? ` (+${badge.points} points)` : ""}` });
+  }
+
+  /** The agents the mover passed (the nearest few), each told once a minute at most. */
+  #overtaken(board: LiveBoard, mover: string, place: number, wasPlace: number | null, now: number, nudges: Nudge[]): void {
+    // Those the mover passed stood at places place..wasPlace-1 and are now one further down.
+    const passed = board.ranking.slice(place + 1, Math.min(MAX_OVERTAKEN_PER_CHANGE, (wasPlace ?? board.ranking.size) - place));
+    for (const standing of passed) {
+      if (standing.member === mover || standing.rank === board.ranking.rankOf(mover)) continue;
+      const key = `overtaken:${board.config.id}:${standing.member}`;
+      if ((this.#nudged.get(key) ?? 0) > now - OVERTAKEN_NUDGE_EVERY_MS) continue;
+      this.#nudged.set(key, now);
+      nudges.push({ agent: standing.member, board: board.config.id, kind: "overtaken", message: `You were overtaken on ${board.config.name}: you are now #${standing.rank}` });
+    }
+  }
+
+  /** The next rank is close: within 5% of its score (or one more contact on a count), once per rank and period. */
+  #withinReach(board: LiveBoard, agent: string, place: number, now: number, nudges: Nudge[]): void {
+    const [ahead] = board.ranking.slice(place - 1, 1);
+    const own = board.ranking.get(agent);
+    const rank = board.ranking.rankOf(agent);
+    if (!ahead || !own || rank === undefined || ahead.rank === rank) return;
+    const gap = Math.abs(ahead.score - own.score);
+    const count = board.config.metric.aggregation === "count";
+    if (gap > Math.max(Math.abs(ahead.score) * 0.05, count ? 1 : 0)) return;
+    const key = `reach:${board.config.id}:${agent}:${ahead.rank}:${board.period.start}`;
+    if (this.#nudged.has(key)) return;
+    this.#nudged.set(key, now);
+    if (this.#nudged.size > 10_000) this.#nudged.clear();
+    const unit = board.config.metric.unit ? ` ${board.config.metric.unit}` : "";
+    nudges.push({ agent, board: board.config.id, kind: "within_reach", message: `#${ahead.rank} on ${board.config.name} is within reach: ${Math.round(gap * 100) / 100}${unit} to go` });
+  }
+
+  /** Sends the celebrations to every socket that may know of them, the nudges to the agents' own. */
+  #send(celebrations: readonly Celebration[], nudges: readonly Nudge[], now: number): number {
+    const at = new Date(now).toISOString();
+    let sent = 0;
+    for (const c of celebrations) {
+      const id = crypto.randomUUID();
+      const person = { id: c.agent, name: this.#name(c.agent) };
+      const base = { type: "celebration" as const, id, kind: c.kind, at, ...(c.badge ? { badge: c.badge } : {}), ...(c.metric ? { metric: c.metric } : {}) };
+      sent += this.host.notify((boardId, viewer) => {
+        const board = this.host.board(boardId);
+        if (!board || (c.board !== undefined && c.board !== boardId)) return null;
+        if (viewer.kind === "agent" && viewer.agentId === c.agent) return { ...base, board: boardId, agent: person, me: true, message: c.text("You") };
+        if (viewer.kind === "full") return { ...base, board: boardId, agent: person, message: c.text(person.name) };
+        if (!PUBLIC_MODES.has(board.visibility.mode) || board.isOptedOut(c.agent)) return null;
+        const named = !board.visibility.anonymise;
+        return { ...base, board: boardId, agent: named ? person : null, message: c.text(named ? person.name : "A colleague") };
+      });
+    }
+    for (const n of nudges) {
+      const frame = { type: "nudge" as const, id: crypto.randomUUID(), kind: n.kind, message: n.message, at };
+      sent += this.host.notify((boardId, viewer) =>
+        viewer.kind === "agent" && viewer.agentId === n.agent && (n.board === null || n.board === boardId) ? { ...frame, board: boardId } : null,
+      );
+    }
+    return sent;
+  }
+}
