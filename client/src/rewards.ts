@@ -45,6 +45,8 @@ const KIND_TEXT: Record<PointsMovement["kind"], string> = {
   redemption: "Redeemed",
   redemption_release: "Returned",
 };
+const TAGGED: ReadonlySet<PointsMovement["kind"]> = new Set(["metric_rule", "spot_award", "adjustment"]);
+const PERIOD_TEXT: Record<GoalProgress["period"], string> = { day: "today", week: "this week", month: "this month", quarter: "this quarter" };
 /** How often the page refreshes what it shows (points and requests change elsewhere too). */
 const REFRESH_MS = 30_000;
 
@@ -134,7 +136,8 @@ function renderPoints(account: PointsAccount): void {
         "tr",
         { "data-testid": "movement", "data-kind": m.kind },
         h("td", {}, when(m.at)),
-        h("td", {}, h("span", { class: "tag" }, KIND_TEXT[m.kind]), " ", m.reason),
+        // Redemptions, badges and kudos say what they are in their reason; the others get a tag.
+        h("td", {}, ...(TAGGED.has(m.kind) ? [h("span", { class: "tag" }, KIND_TEXT[m.kind]), " "] : []), m.reason),
         h("td", { class: `num ${m.points < 0 ? "minus" : "plus"}` }, `${m.points > 0 ? "+" : ""}${number(m.points)}`),
       ),
     ),
@@ -150,7 +153,7 @@ function renderGoals(progress: readonly GoalProgress[]): void {
       return h(
         "li",
         { class: `goal ${p.reached ? "reached" : p.behindPace ? "behind" : "on-pace"}`, "data-testid": "goal", "data-metric": p.metric },
-        h("span", { class: "goal-name" }, `${p.metric.replaceAll("_", " ")} · this ${p.period}`),
+        h("span", { class: "goal-name" }, `${p.metric.replaceAll("_", " ")} · ${PERIOD_TEXT[p.period]}`),
         h("progress", { max: "1", value: String(share), "aria-label": `${p.score ?? 0} of ${p.target}` }),
         h("span", { class: "goal-figures" }, `${p.score ?? 0} / ${p.target}`),
         h("span", { class: "goal-state", "data-testid": "goal-state" }, state),

@@ -1,0 +1,85 @@
+/**
+ * The recognition page in real Chromium against the real Worker: an agent spends points in the
+ * store, their lead approves the request in the approval queue, and the agent sees the outcome.
+ */
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { skipBrowserTests, useBrowserHarness } from "./harness.ts";
+
+describe.skipIf(skipBrowserTests)("the recognition page", () => {
+  const harness = useBrowserHarness();
+
+  const admin = async (method: string, apiPath: string, body: unknown) => {
+    const response = await fetch(`${harness.worker.url}${apiPath}`, {
+      method,
+      headers: { authorization: `Bearer ${harness.demo.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    expect(response.ok, text).toBe(true);
+    return JSON.parse(text) as Record<string, unknown>;
+  };
+
+  async function open(token: string): Promise<Page> {
+    const page = await harness.newPage();
+    await page.goto(`${harness.worker.url}/rewards.html#token=${token}`);
+    return page;
+  }
+
+  it("an agent requests a reward, the lead approves it in the queue, and the agent sees it approved", async () => {
+    const team = harness.demo.teams.find((t) => t.id === "care-day")!;
+    const agentId = team.agents[2]!;
+    await admin("POST", `/v1/agents/${agentId}/points`, { kind: "adjustment", points: 500, reason: "Welcome bonus" });
+    const agentToken = (await admin("POST", "/v1/tokens", { role: "agent", agentId })).token as string;
+    const leadToken = (await admin("POST", "/v1/tokens", { role: "lead", teamIds: [team.id] })).token as string;
+
+    const agent = await open(agentToken);
+    await agent.locator("[data-testid=balance][data-balance='500']").waitFor({ timeout: 15_000 });
+    expect(await agent.locator("[data-testid=movement][data-kind=adjustment]").textContent()).toContain("Welcome bonus");
+    // What the balance cannot buy cannot be requested.
+    expect(await agent.locator("[data-testid=redeem][data-reward=course]").isDisabled()).toBe(true);
+    const goal = agent.locator("[data-testid=goal][data-metric=contacts_handled]");
+    await goal.waitFor();
+
+    await agent.locator("[data-testid=redeem][data-reward=extra-break]").click();
+    await agent.locator("[data-testid=request][data-reward=extra-break][data-status=pending]").waitFor({ timeout: 15_000 });
+    await agent.locator("[data-testid=balance][data-balance='200']").waitFor();
+    expect(await agent.getByTestId("held").textContent()).toContain("300 held");
+    // A reward that needs no approval is fulfilled at once.
+    await agent.locator("[data-testid=redeem][data-reward=coffee]").click();
+    await agent.locator("[data-testid=request][data-reward=coffee][data-status=fulfilled]").waitFor({ timeout: 15_000 });
+    await agent.locator("[data-testid=balance][data-balance='50']").waitFor();
+
+    const lead = await open(leadToken);
+    const queued = lead.locator(`[data-testid=queued][data-agent="${agentId}"][data-reward=extra-break]`);
+    await queued.waitFor({ timeout: 15_000 });
+    await queued.getByTestId("decision-note").fill("Take it after the 3 pm peak");
+    await queued.getByTestId("approve").click();
+    await queued.waitFor({ state: "detached", timeout: 15_000 });
+
+    await agent.reload();
+    const approved = agent.locator("[data-testid=request][data-reward=extra-break][data-status=fulfilled]");
+    await approved.waitFor({ timeout: 15_000 });
+    expect(await approved.getByTestId("request-status").textContent()).toBe("Approved · Take it after the 3 pm peak");
+    await agent.locator("[data-testid=balance][data-balance='50']").waitFor();
+    await harness.screenshot(agent, "recognition-page");
+  });
+
+  it("an agent cancels a pending request and gets the points back; a wallboard link is turned away", async () => {
+    const team = harness.demo.teams.find((t) => t.id === "care-evening")!;
+    const agentId = team.agents[1]!;
+    await admin("POST", `/v1/agents/${agentId}/points`, { kind: "adjustment", points: 400, reason: "Welcome bonus" });
+    const agentToken = (await admin("POST", "/v1/tokens", { role: "agent", agentId })).token as string;
+    const agent = await open(agentToken);
+    await agent.locator("[data-testid=redeem][data-reward=extra-break]").click();
+    const pending = agent.locator("[data-testid=request][data-reward=extra-break][data-status=pending]");
+    await pending.waitFor({ timeout: 15_000 });
+    await pending.getByTestId("cancel").click();
+    await agent.locator("[data-testid=request][data-reward=extra-break][data-status=cancelled]").waitFor({ timeout: 15_000 });
+    await agent.locator("[data-testid=balance][data-balance='400']").waitFor();
+
+    const displayToken = (await admin("POST", "/v1/tokens", { role: "display", teamIds: [team.id] })).token as string;
+    const wall = await open(displayToken);
+    await wall.getByTestId("notice").filter({ hasText: "for agents and their leads" }).waitFor({ timeout: 15_000 });
+  });
+});
