@@ -40,6 +40,9 @@ type AwardRow = {
 const DRAIN_BATCH = 40;
 
 export class RecognitionLog {
+  /** Whether awards wait for D1: known from storage at start, then kept in memory (asked on every ingest). */
+  #pending: boolean;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`
       CREATE TABLE IF NOT EXISTS awards (
@@ -53,11 +56,12 @@ export class RecognitionLog {
         agent TEXT NOT NULL, metric TEXT NOT NULL, day_start INTEGER NOT NULL, PRIMARY KEY (agent, metric, day_start)
       ) WITHOUT ROWID;
     `);
+    this.#pending = sql.exec("SELECT 1 FROM awards WHERE drained = 0 LIMIT 1").toArray().length > 0;
   }
 
   /** Records the award unless its key is taken; true when this call recorded it. */
   award(a: PendingAward): boolean {
-    return (
+    const recorded =
       this.sql.exec(
         `INSERT INTO awards (key, id, kind, badge_id, label, agent, period_start, points, reason, ref, at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
@@ -72,8 +76,9 @@ export class RecognitionLog {
         a.reason,
         a.ref,
         a.at,
-      ).rowsWritten > 0
-    );
+      ).rowsWritten > 0;
+    if (recorded) this.#pending = true;
+    return recorded;
   }
 
   has(key: string): boolean {
@@ -96,14 +101,17 @@ export class RecognitionLog {
   }
 
   hasPending(): boolean {
-    return this.sql.exec("SELECT 1 FROM awards WHERE drained = 0 LIMIT 1").toArray().length > 0;
+    return this.#pending;
   }
 
   /** Writes undrained awards to D1 (badge awards with their points, rules' points to the ledger), marking each once D1 has it. */
   async drain(db: D1Database, orgId: string): Promise<void> {
     for (;;) {
       const rows = this.sql.exec<AwardRow>("SELECT * FROM awards WHERE drained = 0 ORDER BY at LIMIT ?", DRAIN_BATCH).toArray();
-      if (rows.length === 0) return;
+      if (rows.length === 0) {
+        this.#pending = false;
+        return;
+      }
       const statements = rows.flatMap((r) => {
         if (r.kind === "badge") {
           const award: Award = { id: r.id, orgId, badgeId: r.badge_id!, agentId: r.agent, periodStart: r.period_start, points: r.points, reason: r.reason, awardedBy: "system", at: r.at };
