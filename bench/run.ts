@@ -31,6 +31,7 @@
 //   BENCH_VIEWS="display,agent,everyone"  the view cases of phase 3, each on a fresh Worker ("" = none)
 //   BENCH_VIEWS_LIVE="250:500,1000:500"    their stages, viewers:events_per_second
 //   BENCH_VIEWS_AGENTS=1000  BENCH_VIEWS_SECONDS=10  BENCH_VIEWER_THREADS_VIEWS=1
+//   BENCH_RECOGNITION=1             0 = the demo org gets no badges, goals or point rules
 //   BENCH_KEEP_STATE=0  BENCH_MAX_SECONDS=1200
 // Only the views series:  BENCH_SKIP_INGEST=1 BENCH_LIVE= BENCH_LIVE_DEFLATE= npm run bench
 import { spawn } from "node:child_process";
@@ -136,6 +137,7 @@ const CONFIG = {
   maxSeconds: env("BENCH_MAX_SECONDS", 1200),
   /** Keep the temporary state directory (D1 and DO SQLite files) for inspection. */
   keepState: env("BENCH_KEEP_STATE", 0) !== 0,
+  recognition: env("BENCH_RECOGNITION", 1) !== 0,
 };
 const METRIC = "contacts_handled";
 const TARGETS = { ingestBatchEventsPerSec: 10_000, live: new Map([[1000, 250], [5000, 500]]) };
@@ -1137,7 +1139,7 @@ async function startAndSeed(): Promise<Setup> {
   checkAborted();
 
   log(`seeding the demo org (${CONFIG.agents} agents per team)…`);
-  const demo = await seedDemo(worker.url, bootstrapSecret, { agentsPerTeam: CONFIG.agents, scorecardAndRollups: false });
+  const demo = await seedDemo(worker.url, bootstrapSecret, { agentsPerTeam: CONFIG.agents, scorecardAndRollups: false, recognition: CONFIG.recognition });
   ingestKeys = await mintKeys(worker.url, demo.adminKey, 16, "ingest");
   adminKeys = await mintKeys(worker.url, demo.adminKey, 8, "admin");
   const team = demo.teams[0]!;

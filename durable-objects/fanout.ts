@@ -8,6 +8,7 @@ import {
   type CelebrationFrame,
   ClientFrame,
   type ErrorFrame,
+  type NoticesFrame,
   type NudgeFrame,
   PING_TEXT,
   PONG_TEXT,
@@ -50,9 +51,11 @@ interface View {
   last: BoardView | null;
   /** After hibernation the sequence restarts, so the next frame must be a snapshot. */
   needsSnapshot: boolean;
-  /** The board version this view last caught up with, and when (ms). */
+  /** The board version this view last caught up with, and when (performance.now(), ms). */
   sentVersion: number;
   sentAt: number;
+  /** Celebrations and nudges for this slice, sent at its next tick (the newest MAX_NOTICES). */
+  notices: (CelebrationFrame | NudgeFrame)[];
 }
 
 /** A socket gets at most one frame per this many ms: changes within it are coalesced. */
@@ -67,6 +70,8 @@ const TICK_MAX_MS = 1000;
  */
 const FANOUT_GROUP = 250;
 const FANOUT_MS_PER_SOCKET = 0.03;
+/** Notices a slice holds for its next tick; older ones give way (they are news, not state). */
+const MAX_NOTICES = 50;
 const CLIENT_MESSAGES_PER_WINDOW = 20;
 const CLIENT_WINDOW_MS = 10_000;
 const MAX_CLIENT_MESSAGE_BYTES = 1024;
@@ -207,23 +212,26 @@ export class Fanout {
   }
 
   /**
-   * Sends a message that is not part of a board's sequence (a celebration, a nudge) to the sockets
-   * whose board and viewer `build` gives a frame for, built once per view. Returns how many sockets it reached.
+   * Queues a message that is not part of a board's sequence (a celebration, a nudge) for the
+   * sockets whose board and viewer `build` gives a frame for (built once per slice). It goes out
+   * with the slice's next tick, paced like updates. Returns how many sockets it will reach.
    */
   notify(build: (boardId: string, viewer: Viewer) => CelebrationFrame | NudgeFrame | null): number {
-    let sent = 0;
+    let reached = 0;
     for (const [boardId, views] of this.#views) {
+      let queued = false;
       for (const view of views.values()) {
         const frame = build(boardId, view.viewer);
         if (!frame) continue;
-        const text = JSON.stringify(frame);
-        for (const ws of view.sockets) {
-          this.#sendText(ws, text);
-          sent++;
-        }
+        view.notices.push(frame);
+        if (view.notices.length > MAX_NOTICES) view.notices.shift();
+        reached += view.sockets.size;
+        queued = true;
       }
+      if (queued) this.#dirty.add(boardId);
     }
-    return sent;
+    if (reached > 0) this.scheduleTick();
+    return reached;
   }
 
   /** The board as this viewer may see it right now (REST); seq 0. */
@@ -235,7 +243,7 @@ export class Fanout {
 
   scheduleTick(delay?: number): void {
     if (this.#ticking || this.#tickTimer !== null || this.#dirty.size === 0) return;
-    const wait = delay ?? this.#tickDelay(Date.now());
+    const wait = delay ?? this.#tickDelay(performance.now());
     if (wait === Infinity) {
       this.#dirty.clear();
       return;
@@ -259,7 +267,7 @@ export class Fanout {
     for (const boardId of this.#dirty) {
       const version = this.#versions.get(boardId) ?? 0;
       for (const view of this.#views.get(boardId)?.values() ?? []) {
-        if (view.sentVersion < version) wait = Math.min(wait, Math.max(0, view.sentAt + TICK_MIN_MS - now));
+        if (view.sentVersion < version || view.notices.length > 0) wait = Math.min(wait, Math.max(0, view.sentAt + TICK_MIN_MS - now));
       }
     }
     return wait;
@@ -270,15 +278,16 @@ export class Fanout {
     this.#ticking = true;
     let sent = 0;
     try {
-      const now = Date.now();
-      this.host.rollPeriods(now);
+      this.host.rollPeriods(Date.now());
+      // Pacing follows the monotonic clock (the wall clock may jump, or stand still in tests).
+      const now = performance.now();
       const due: { board: LiveBoard; view: View; version: number }[] = [];
       for (const boardId of [...this.#dirty]) {
         const board = this.host.board(boardId);
         const version = this.#versions.get(boardId) ?? 0;
         let behind = false;
         for (const view of this.#views.get(boardId)?.values() ?? []) {
-          if (view.sentVersion >= version) continue;
+          if (view.sentVersion >= version && view.notices.length === 0) continue;
           behind = true;
           if (board && now - view.sentAt >= TICK_MIN_MS) due.push({ board, view, version });
         }
@@ -296,11 +305,22 @@ export class Fanout {
     } finally {
       this.#ticking = false;
     }
-    this.scheduleTick(Math.max(this.#tickDelay(Date.now()), sent * FANOUT_MS_PER_SOCKET));
+    this.scheduleTick(Math.max(this.#tickDelay(performance.now()), sent * FANOUT_MS_PER_SOCKET));
   }
 
-  /** Brings one view (slice) up to date; returns how many sockets it sent to. */
+  /** Brings one view (slice) up to date and sends it its notices; returns how many sockets it sent to. */
   #sendView(board: LiveBoard, view: View, version: number, now: number, projected: Map<string, Map<string, BoardView>>): number {
+    const sent = view.sentVersion < version ? this.#sendUpdate(board, view, version, now, projected) : 0;
+    if (view.notices.length === 0) return sent;
+    const frame: NoticesFrame = { type: "notices", notices: view.notices };
+    view.notices = [];
+    view.sentAt = now;
+    const text = JSON.stringify(frame);
+    for (const ws of view.sockets) this.#sendText(ws, text);
+    return view.sockets.size;
+  }
+
+  #sendUpdate(board: LiveBoard, view: View, version: number, now: number, projected: Map<string, Map<string, BoardView>>): number {
     const boardId = board.config.id;
     let shared = projected.get(boardId);
     if (!shared) projected.set(boardId, (shared = new Map()));
@@ -375,7 +395,7 @@ export class Fanout {
     const key = groupKeyOf(attachment);
     let view = views.get(key);
     if (!view) {
-      views.set(key, (view = { viewer: attachment.viewer, sockets: new Set(), seq: 0, last: null, needsSnapshot: restored, sentVersion: -1, sentAt: 0 }));
+      views.set(key, (view = { viewer: attachment.viewer, sockets: new Set(), seq: 0, last: null, needsSnapshot: restored, sentVersion: -1, sentAt: -TICK_MAX_MS, notices: [] }));
     }
     view.sockets.add(ws);
     if (restored) this.markDirty(attachment.boardId);

@@ -406,7 +406,7 @@ export class TeamBoard extends BoardObject {
     const scope = this.#config;
     if (!scope || !this.#recognition.log.hasPending()) return;
     try {
-      await this.#recognition.log.drain(this.env.DB, scope.orgId);
+      await this.#recognition.log.drain(this.env.DB, scope.orgId, scope.teamId);
     } catch (error) {
       this.drainFailed(error);
       return;

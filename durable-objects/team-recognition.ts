@@ -22,7 +22,7 @@ import {
   rulePoints,
   streakLength,
 } from "./recognition.ts";
-import { type PendingAward, RecognitionLog } from "./recognition-log.ts";
+import { type Accrual, type PendingAward, RecognitionLog } from "./recognition-log.ts";
 
 /** An event the object just recorded, with its sequence number. */
 export interface RecordedEvent {
@@ -43,7 +43,7 @@ export interface BoardChange {
 }
 
 export interface RecognitionHost {
-  config(): { teamId: string; agents: Record<string, string>; recognition?: RecognitionConfig } | null;
+  config(): { teamId: string; teamName: string; agents: Record<string, string>; recognition?: RecognitionConfig } | null;
   boards(): Iterable<LiveBoard>;
   board(id: string): LiveBoard | undefined;
   notify(build: (boardId: string, viewer: Viewer) => CelebrationFrame | NudgeFrame | null): number;
@@ -89,7 +89,9 @@ export class TeamRecognition {
     const celebrations: Celebration[] = [];
     const nudges: Nudge[] = [];
     this.host.transaction(() => {
-      for (const event of recorded) this.#eventAwards(event, now, celebrations, nudges);
+      const accrued = new Map<string, Accrual>();
+      for (const event of recorded) this.#eventAwards(event, now, accrued, celebrations, nudges);
+      this.log.accrue([...accrued.values()], now);
       for (const change of changes) this.#standingAwards(change, now, celebrations, nudges);
     });
     this.#send(celebrations, nudges, now);
@@ -144,8 +146,12 @@ export class TeamRecognition {
         const direction = board.config.metric.direction;
         out.push({
           agentId: agent,
+          agentName: this.#name(agent),
+          teamId: this.host.config()?.teamId ?? "",
+          teamName: this.host.config()?.teamName ?? "",
           goalId: goal.id,
           metric: goal.metric,
+          metricLabel: board.config.metric.label,
           period: goal.period,
           board: board.config.id,
           periodStart: new Date(board.period.start).toISOString(),
@@ -164,22 +170,30 @@ export class TeamRecognition {
 
   // -------------------------------------------------------------------------------------------
 
-  #eventAwards(event: RecordedEvent, now: number, celebrations: Celebration[], nudges: Nudge[]): void {
+  /** A new event's points by each rule (accrued per agent and rule; a correction's entered on its own) and `first` badges. */
+  #eventAwards(event: RecordedEvent, now: number, accrued: Map<string, Accrual>, celebrations: Celebration[], nudges: Nudge[]): void {
     const rules = this.#rules;
     for (const rule of rules.pointRules) {
       if (rule.metric !== event.metric) continue;
-      let points = 0;
-      if (event.kind === "add") points = rulePoints(rule, event.value);
-      else if (event.kind === "adjust") points = rule.per === "unit" ? Math.round(rule.points * event.value) : 0;
-      else if (event.ref !== null) {
-        // A correction moves the points its event earned: a `set` to what the new value earns, a `void` to none.
-        const before = this.host.valueBefore(event.ref, event.seq);
-        if (before === null) continue;
-        points = (event.kind === "set" ? rulePoints(rule, event.value) : 0) - rulePoints(rule, before);
+      if (event.kind === "add" || event.kind === "adjust") {
+        const points = event.kind === "add" ? rulePoints(rule, event.value) : rule.per === "unit" ? Math.round(rule.points * event.value) : 0;
+        if (points === 0) continue;
+        const key = `${rule.id}\u0000${event.agent}`;
+        const sum = accrued.get(key);
+        if (sum) {
+          sum.points += points;
+          sum.events++;
+        } else accrued.set(key, { rule: rule.id, agent: event.agent, metric: event.metric, points, events: 1, firstSeq: event.seq });
+        continue;
       }
+      if (event.ref === null) continue;
+      // A correction moves the points its event earned: a `set` to what the new value earns, a `void` to none.
+      const before = this.host.valueBefore(event.ref, event.seq);
+      if (before === null) continue;
+      const points = (event.kind === "set" ? rulePoints(rule, event.value) : 0) - rulePoints(rule, before);
       if (points === 0) continue;
-      const reason = event.kind === "add" || event.kind === "adjust" ? `${event.metric} ${event.value}` : `${event.metric} corrected (${event.ref})`;
-      this.log.award({ key: `rule:${rule.id}:${event.id}`, id: crypto.randomUUID(), kind: "points", badgeId: null, label: rule.id, agent: event.agent, periodStart: 0, points, reason, ref: event.id, at: now });
+      const reason = `Rule ${rule.id}: ${event.metric} corrected (${event.ref})`;
+      this.log.award({ key: `rule:${rule.id}:${event.id}`, kind: "points", badgeId: null, label: rule.id, agent: event.agent, periodStart: 0, points, reason, ref: event.id, at: now });
     }
     if (event.kind !== "add") return;
     for (const badge of rules.badges) {
@@ -245,7 +259,6 @@ export class TeamRecognition {
   #awardBadge(badge: BadgeDef, agent: string, periodStart: number, reason: string, now: number, celebrations: Celebration[], nudges: Nudge[]): void {
     const award: PendingAward = {
       key: `badge:${badge.id}:${agent}:${periodStart}`,
-      id: crypto.randomUUID(),
       kind: "badge",
       badgeId: badge.id,
       label: badge.name,

@@ -834,8 +834,13 @@ export type Goal = z.infer<typeof Goal>;
 /** `GET /v1/goals/progress`: where an agent stands against a goal in its current period. */
 export const GoalProgress = z.object({
   agentId: z.string(),
+  agentName: z.string(),
+  /** The team whose board tracks the goal (the agent's team now). */
+  teamId: z.string(),
+  teamName: z.string(),
   goalId: z.string(),
   metric: z.string(),
+  metricLabel: z.string(),
   period: RecognitionPeriod,
   /** The team board the goal is tracked on (a board of the goal's metric and period). */
   board: z.string(),
@@ -1034,6 +1039,7 @@ const Person = z.object({ id: z.string(), name: z.string() });
  * colleagues and wallboards only on a board that is not hidden, with `agent` null on an anonymised
  * one, and never an opted-out agent's (they and their leads still do). Not part of the board's
  * sequence: `id` is the same on every socket, so a client with several boards open shows it once.
+ * Arrives in a `notices` frame.
  */
 export const CelebrationFrame = z.object({
   type: z.literal("celebration"),
@@ -1053,7 +1059,7 @@ export type CelebrationFrame = z.infer<typeof CelebrationFrame>;
 
 /**
  * A message for one agent, on their own sockets only: they were overtaken, the next rank is within
- * reach, their goal is close, or they earned a badge. It names no one else.
+ * reach, their goal is close, or they earned a badge. It names no one else. Arrives in a `notices` frame.
  */
 export const NudgeFrame = z.object({
   type: z.literal("nudge"),
@@ -1065,7 +1071,17 @@ export const NudgeFrame = z.object({
 });
 export type NudgeFrame = z.infer<typeof NudgeFrame>;
 
-export const ServerFrame = z.discriminatedUnion("type", [SnapshotFrame, UpdateFrame, SettingsFrame, PeriodFrame, ErrorFrame, PongFrame, CelebrationFrame, NudgeFrame]);
+/**
+ * Celebrations and nudges due for this socket, oldest first. They travel at the board's pace, like
+ * its updates: a socket gets at most one `notices` frame per tick, however many are due.
+ */
+export const NoticesFrame = z.object({
+  type: z.literal("notices"),
+  notices: z.array(z.discriminatedUnion("type", [CelebrationFrame, NudgeFrame])),
+});
+export type NoticesFrame = z.infer<typeof NoticesFrame>;
+
+export const ServerFrame = z.discriminatedUnion("type", [SnapshotFrame, UpdateFrame, SettingsFrame, PeriodFrame, ErrorFrame, PongFrame, NoticesFrame]);
 export type SnapshotFrame = z.infer<typeof SnapshotFrame>;
 export type UpdateFrame = z.infer<typeof UpdateFrame>;
 export type PeriodFrame = z.infer<typeof PeriodFrame>;

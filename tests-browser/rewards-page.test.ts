@@ -1,6 +1,7 @@
 /**
  * The recognition page in real Chromium against the real Worker: an agent spends points in the
- * store, their lead approves the request in the approval queue, and the agent sees the outcome.
+ * store, their lead approves the request in the approval queue, and the agent sees the outcome; a
+ * lead sees which of their agents are behind pace on their goals.
  */
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -81,5 +82,33 @@ describe.skipIf(skipBrowserTests)("the recognition page", () => {
     const displayToken = (await admin("POST", "/v1/tokens", { role: "display", teamIds: [team.id] })).token as string;
     const wall = await open(displayToken);
     await wall.getByTestId("notice").filter({ hasText: "for agents and their leads" }).waitFor({ timeout: 15_000 });
+  });
+
+  it("a lead sees who is behind pace on the team's goal, and who has reached it", async () => {
+    const team = harness.demo.teams.find((t) => t.id === "sales-south")!;
+    const [ahead, behind] = [team.agents[0]!, team.agents[1]!];
+    // The demo's daily goal is 30 contacts: one agent reaches it, the rest have none yet.
+    await harness.post(Array.from({ length: 30 }, () => ({ agent: ahead, metric: "contacts_handled", value: 1 })));
+    const leadToken = (await admin("POST", "/v1/tokens", { role: "lead", teamIds: [team.id] })).token as string;
+    const lead = await open(leadToken);
+
+    const behindRow = lead.locator(`[data-testid=pace-row][data-agent="${behind}"][data-metric=contacts_handled]`);
+    await behindRow.waitFor({ timeout: 15_000 });
+    expect(await behindRow.getAttribute("data-state")).toBe("behind");
+    expect(await behindRow.textContent()).toContain("Sales South");
+    // Only the team the lead covers, and only those behind pace until asked for everyone.
+    const rows = lead.locator("[data-testid=pace-row]");
+    const agents = await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-agent")));
+    expect(new Set(agents)).toEqual(new Set(team.agents.filter((a) => a !== ahead)));
+    expect(await lead.getByTestId("pace-summary").textContent()).toBe(`${team.agents.length - 1} of ${team.agents.length} goals behind pace (${team.agents.length} agents).`);
+
+    await lead.getByTestId("pace-behind-only").uncheck();
+    const reached = lead.locator(`[data-testid=pace-row][data-agent="${ahead}"]`);
+    await reached.waitFor();
+    expect(await reached.getAttribute("data-state")).toBe("reached");
+    expect(await rows.count()).toBe(team.agents.length);
+    // Reached goals come last.
+    expect(await rows.last().getAttribute("data-agent")).toBe(ahead);
+    await harness.screenshot(lead, "recognition-lead-pace");
   });
 });

@@ -106,7 +106,7 @@ export async function connect(board: string, token: string) {
   ws.addEventListener("message", (m) => {
     raw.push(m.data as string);
     const frame = ServerFrame.parse(JSON.parse(m.data as string));
-    if (frame.type === "celebration" || frame.type === "nudge") recognition.push(frame);
+    if (frame.type === "notices") recognition.push(...frame.notices);
     else frames.push(frame);
     waiters.splice(0).forEach((w) => w());
   });

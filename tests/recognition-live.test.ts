@@ -63,18 +63,26 @@ describe("points from rules", () => {
     const batch = [top, low, ...contacts("a1", 3)];
     expect(await send(s, batch)).toMatchObject({ accepted: 5 });
     expect(await send(s, batch)).toMatchObject({ accepted: 0, duplicates: 5 });
+    expect(await send(s, contacts("a1", 2))).toMatchObject({ accepted: 2 });
     await drain(s);
-    expect((await accountOf(s.adminKey, "a1")).balance).toBe(5 + 3 * 2);
+    expect((await accountOf(s.adminKey, "a1")).balance).toBe(5 + 5 * 2);
 
     // The low survey revised to a 5 earns its points; the top one voided loses them.
     await send(s, [ev("a1", "csat", 5, { kind: "set", ref: low.id }), { id: `void-${top.id}`, agent: "a1", metric: "csat", kind: "void", ref: top.id, occurredAt: new Date().toISOString() }]);
     await drain(s);
     const account = await accountOf(s.adminKey, "a1");
-    expect(account.balance).toBe(5 + 3 * 2);
-    expect(account.movements.filter((m) => m.kind === "metric_rule").map((m) => m.points).sort((a, b) => a - b)).toEqual([-5, 2, 2, 2, 5, 5]);
+    expect(account.balance).toBe(5 + 5 * 2);
+    // New events' points are one movement per agent and rule per drain; each correction's are its own.
+    const byRule = account.movements.filter((m) => m.kind === "metric_rule").map((m) => [m.points, m.reason]).sort((a, b) => Number(a[0]) - Number(b[0]) || String(a[1]).localeCompare(String(b[1])));
+    expect(byRule).toEqual([
+      [-5, `Rule csat-top: csat corrected (${top.id})`],
+      [5, "Rule csat-top: 1 csat event"],
+      [5, `Rule csat-top: csat corrected (${low.id})`],
+      [10, "Rule per-contact: 5 contacts_handled events"],
+    ]);
     expect(account.movements.every((m) => m.actor === "system")).toBe(true);
     await drain(s);
-    expect((await accountOf(s.adminKey, "a1")).balance).toBe(11);
+    expect((await accountOf(s.adminKey, "a1")).balance).toBe(15);
   });
 });
 
@@ -106,6 +114,9 @@ describe("badges as events arrive", () => {
     ]);
     expect(mine.find((c) => c.badge?.id === "three")?.message).toBe("You earned 🔥 Three a day");
     expect(nudges(a1.recognition).map((n) => n.kind)).toEqual(["badge_earned", "badge_earned"]);
+    // What one batch earned travels together: one `notices` frame per socket, not one frame per notice.
+    expect(a1.raw.filter((text) => text.startsWith('{"type":"notices"'))).toHaveLength(1);
+    expect(wall.raw.filter((text) => text.startsWith('{"type":"notices"'))).toHaveLength(1);
     const colleague = celebrations(a2.recognition);
     expect(colleague).toHaveLength(3);
     expect(colleague.every((c) => c.agent?.name === "Agent A1" && c.me === undefined)).toBe(true);
@@ -277,6 +288,28 @@ describe("nudges and goals", () => {
     expect(behind).toEqual(["a2", "a3"]);
     await json(await api(s.otherLead, "GET", "/v1/goals/progress?teamId=t1"), 403);
     await json(await api(s.agent.a2!, "GET", "/v1/goals/progress?agentId=a1"), 403);
+
+    // Without a team named: every team the caller covers, each agent named.
+    await json(await api(s.adminKey, "POST", "/v1/boards", { id: "contacts-day-t2", name: "Contacts today", teamId: "t2", metric: "contacts_handled", period: "day" }), 201);
+    await json(await api(s.adminKey, "POST", "/v1/goals", { metric: "contacts_handled", period: "day", target: 8, teamId: "t2" }), 201);
+    await send(s, contacts("b1", 5));
+    const progressOf = async (key: string) =>
+      (await json<{ progress: GoalProgress[] }>(await api(key, "GET", "/v1/goals/progress"), 200)).progress
+        .filter((p) => p.metric === "contacts_handled")
+        .map((p) => [p.teamId, p.agentId, p.agentName, p.target, p.behindPace])
+        .sort();
+    const t1 = [
+      ["t1", "a1", "Agent A1", 10, false],
+      ["t1", "a2", "Agent A2", 10, true],
+      ["t1", "a3", "Agent A3", 10, true],
+    ];
+    const t2 = [
+      ["t2", "b1", "Agent B1", 8, false],
+      ["t2", "b2", "Agent B2", 8, true],
+    ];
+    expect(await progressOf(s.lead)).toEqual(t1);
+    expect(await progressOf(s.otherLead)).toEqual(t2);
+    expect(await progressOf(s.manager)).toEqual([...t1, ...t2]);
   });
 
   it("kudos received are celebrated to the team", async () => {

@@ -1,7 +1,8 @@
 /**
  * The recognition page. An agent sees their points and where they came from, their goals (and
  * whether they are behind pace), their badges, the store, and their requests (cancellable while
- * pending). A lead, manager or admin sees the requests waiting for their approval. The credential
+ * pending). A lead, manager or admin sees the requests waiting for their approval and where the
+ * agents of the teams they cover stand against their goals, those behind pace first. The credential
  * (a viewer token) comes from `#token=…` or this browser's storage; what it may see is decided by
  * the server.
  */
@@ -33,6 +34,10 @@ const ui = {
   queue: element("queue", HTMLTableSectionElement),
   queueEmpty: element("queue-empty", HTMLParagraphElement),
   queueError: element("queue-error", HTMLParagraphElement),
+  pace: element("pace", HTMLTableSectionElement),
+  paceSummary: element("pace-summary", HTMLParagraphElement),
+  paceBehindOnly: element("pace-behind-only", HTMLInputElement),
+  paceEmpty: element("pace-empty", HTMLParagraphElement),
 };
 
 const STATUS_TEXT: Record<Redemption["status"], string> = { pending: "Waiting for approval", fulfilled: "Approved", rejected: "Rejected", cancelled: "Cancelled" };
@@ -95,8 +100,8 @@ async function start(given: string): Promise<void> {
   } else if (me.role === "lead" || me.role === "manager" || me.role === "admin") {
     showText(ui.who, me.role === "admin" ? "Admin" : me.role === "manager" ? "Manager" : "Team lead");
     ui.leadView.hidden = false;
-    await refreshQueue();
-    refreshTimer = setInterval(() => void refreshQueue(), REFRESH_MS);
+    await refreshLead();
+    refreshTimer = setInterval(() => void refreshLead(), REFRESH_MS);
   } else {
     credential.ask("This page is for agents and their leads: open it with your own link.");
   }
@@ -145,18 +150,25 @@ function renderPoints(account: PointsAccount): void {
   ui.movementsEmpty.hidden = account.movements.length > 0;
 }
 
+/** Where a goal stands: reached, behind pace or on pace (its text and its class). */
+function goalState(p: GoalProgress): { text: string; class: string } {
+  if (p.reached) return { text: "Reached", class: "reached" };
+  return p.behindPace ? { text: "Behind pace", class: "behind" } : { text: "On pace", class: "on-pace" };
+}
+const goalName = (p: GoalProgress) => `${p.metricLabel} · ${PERIOD_TEXT[p.period]}`;
+
 function renderGoals(progress: readonly GoalProgress[]): void {
   ui.goals.replaceChildren(
     ...progress.map((p) => {
       const share = p.target === 0 ? 1 : Math.min(1, Math.max(0, (p.score ?? 0) / p.target));
-      const state = p.reached ? "Reached" : p.behindPace ? "Behind pace" : "On pace";
+      const state = goalState(p);
       return h(
         "li",
-        { class: `goal ${p.reached ? "reached" : p.behindPace ? "behind" : "on-pace"}`, "data-testid": "goal", "data-metric": p.metric },
-        h("span", { class: "goal-name" }, `${p.metric.replaceAll("_", " ")} · ${PERIOD_TEXT[p.period]}`),
+        { class: `goal ${state.class}`, "data-testid": "goal", "data-metric": p.metric },
+        h("span", { class: "goal-name" }, goalName(p)),
         h("progress", { max: "1", value: String(share), "aria-label": `${p.score ?? 0} of ${p.target}` }),
         h("span", { class: "goal-figures" }, `${p.score ?? 0} / ${p.target}`),
-        h("span", { class: "goal-state", "data-testid": "goal-state" }, state),
+        h("span", { class: "goal-state", "data-testid": "goal-state" }, state.text),
       );
     }),
   );
@@ -236,16 +248,33 @@ function renderRequests(requests: readonly Redemption[], agentId: string): void 
 // -----------------------------------------------------------------------------------------------
 // The lead's approval queue
 
-async function refreshQueue(): Promise<void> {
+async function refreshLead(): Promise<void> {
   try {
-    const { redemptions } = await call<{ redemptions: Redemption[] }>("GET", "/v1/redemptions?status=pending&limit=200");
-    ui.queue.replaceChildren(...redemptions.map(queueRow));
-    ui.queueEmpty.hidden = redemptions.length > 0;
+    const [{ redemptions }, { progress }] = await Promise.all([
+      call<{ redemptions: Redemption[] }>("GET", "/v1/redemptions?status=pending&limit=200"),
+      call<{ progress: GoalProgress[] }>("GET", "/v1/goals/progress"),
+    ]);
+    renderQueue(redemptions);
+    paceShown = progress;
+    renderPace();
     showText(ui.notice);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) credential.ask("Your link has expired: ask for a new one.");
     else showText(ui.notice, describeError(error));
   }
+}
+
+async function refreshQueue(): Promise<void> {
+  try {
+    renderQueue((await call<{ redemptions: Redemption[] }>("GET", "/v1/redemptions?status=pending&limit=200")).redemptions);
+  } catch (error) {
+    showText(ui.queueError, describeError(error));
+  }
+}
+
+function renderQueue(redemptions: readonly Redemption[]): void {
+  ui.queue.replaceChildren(...redemptions.map(queueRow));
+  ui.queueEmpty.hidden = redemptions.length > 0;
 }
 
 function queueRow(r: Redemption): HTMLTableRowElement {
@@ -275,6 +304,43 @@ function queueRow(r: Redemption): HTMLTableRowElement {
     h("td", {}, note),
     h("td", { class: "actions" }, approve, " ", reject),
   );
+}
+
+// -----------------------------------------------------------------------------------------------
+// The lead's view of goals: who is behind pace
+
+let paceShown: readonly GoalProgress[] = [];
+ui.paceBehindOnly.addEventListener("change", () => renderPace());
+
+/** Behind pace first (furthest behind the pace's ask first), then on pace, then reached. */
+function paceOrder(a: GoalProgress, b: GoalProgress): number {
+  const rank = (p: GoalProgress) => (p.reached ? 2 : p.behindPace ? 0 : 1);
+  const shortfall = (p: GoalProgress) => (p.expected === 0 ? 0 : ((p.score ?? 0) - p.expected) / p.expected);
+  return rank(a) - rank(b) || shortfall(a) - shortfall(b) || a.agentName.localeCompare(b.agentName);
+}
+
+function renderPace(): void {
+  const behind = paceShown.filter((p) => p.behindPace && !p.reached);
+  const shown = (ui.paceBehindOnly.checked ? behind : paceShown).toSorted(paceOrder);
+  const agents = new Set(paceShown.map((p) => p.agentId)).size;
+  showText(ui.paceSummary, paceShown.length === 0 ? undefined : `${behind.length} of ${paceShown.length} goals behind pace (${agents} agent${agents === 1 ? "" : "s"}).`);
+  ui.pace.replaceChildren(
+    ...shown.map((p) => {
+      const state = goalState(p);
+      return h(
+        "tr",
+        { "data-testid": "pace-row", "data-agent": p.agentId, "data-metric": p.metric, "data-state": state.class, class: `goal-row ${state.class}` },
+        h("td", {}, p.agentName),
+        h("td", {}, p.teamName),
+        h("td", {}, goalName(p)),
+        h("td", { class: "num" }, p.score === null ? "–" : number(p.score)),
+        h("td", { class: "num" }, number(p.expected)),
+        h("td", { class: "num" }, number(p.target)),
+        h("td", { class: "goal-state" }, state.text),
+      );
+    }),
+  );
+  showText(ui.paceEmpty, shown.length > 0 ? undefined : paceShown.length === 0 ? "No goals are set for your teams." : "Nobody is behind pace.");
 }
 
 credential.begin();

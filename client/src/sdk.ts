@@ -221,9 +221,8 @@ export function connectBoard(options: ConnectBoardOptions): BoardConnection {
         return;
       case "pong":
         return;
-      case "celebration":
-      case "nudge":
-        if (firstSighting(frame.id)) options.onRecognition?.(frame);
+      case "notices":
+        for (const notice of frame.notices) if (firstSighting(notice.id)) options.onRecognition?.(notice);
         return;
     }
   };
@@ -287,7 +286,7 @@ function backoffDelay(attempt: number): number {
   return Math.min(MAX_RECONNECT_DELAY_MS, MIN_RECONNECT_DELAY_MS * RECONNECT_GROWTH ** (attempt - 1));
 }
 
-const FRAME_TYPES: ReadonlySet<string> = new Set<ServerFrame["type"]>(["snapshot", "update", "settings", "period", "error", "pong", "celebration", "nudge"]);
+const FRAME_TYPES: ReadonlySet<string> = new Set<ServerFrame["type"]>(["snapshot", "update", "settings", "period", "error", "pong", "notices"]);
 
 /** Frames come from our own Worker, which builds them from the protocol's schemas; check only the tag. */
 function parseFrame(data: unknown): ServerFrame | null {

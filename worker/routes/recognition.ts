@@ -221,8 +221,9 @@ recognition.get("/goals", requireScope("read"), async (c) => {
 const ProgressQuery = z.strictObject({ agentId: z.string().min(1).max(100).optional(), teamId: z.string().min(1).max(100).optional() });
 
 /**
- * Where agents stand against their goals now, and who is behind pace: an agent their own; a lead a
- * team they cover (`?teamId=`) or one of its agents; admins any.
+ * Where agents stand against their goals now, and who is behind pace: an agent their own; a lead
+ * every team they cover (or `?teamId=` one of them, `?agentId=` one agent); managers and admins
+ * every active team of the org.
  */
 recognition.get("/goals/progress", requireScope("read"), async (c) => {
   const query = readQuery(c, ProgressQuery);
@@ -232,22 +233,23 @@ recognition.get("/goals/progress", requireScope("read"), async (c) => {
   if (access.kind === "self" && query.agentId !== undefined && query.agentId !== access.agentId) throw forbidden("an agent sees only their own goals");
   if (access.kind === "self" && query.teamId !== undefined) throw forbidden("an agent sees only their own goals");
   const agentId = access.kind === "self" ? access.agentId : query.agentId;
-  let teamId: string;
+  const db = drizzle(c.env.DB);
+  let teamIds: string[];
   if (agentId !== undefined) {
     await requireCovers(c, agentId);
     const team = await teamOfAgentNow(c.env.DB, orgId, agentId);
-    if (team === null) return c.json({ progress: [] });
-    teamId = team;
+    teamIds = team === null ? [] : [team];
   } else if (query.teamId !== undefined) {
     if (access.kind === "teams" && !access.teamIds.has(query.teamId)) throw forbidden(`team '${query.teamId}' is not one this token covers`);
-    const [team] = await drizzle(c.env.DB).select({ id: teams.id }).from(teams).where(and(eq(teams.orgId, orgId), eq(teams.id, query.teamId)));
+    const [team] = await db.select({ id: teams.id }).from(teams).where(and(eq(teams.orgId, orgId), eq(teams.id, query.teamId)));
     if (!team) throw notFound("team", query.teamId);
-    teamId = team.id;
+    teamIds = [team.id];
   } else {
-    throw invalid("query/teamId", "name a teamId or an agentId");
+    const active = await db.select({ id: teams.id }).from(teams).where(and(eq(teams.orgId, orgId), eq(teams.active, true))).orderBy(teams.id);
+    teamIds = active.map((t) => t.id).filter((id) => access.kind === "org" || (access.kind === "teams" && access.teamIds.has(id)));
   }
-  const progress = await teamBoard(c.env, orgId, teamId).goalProgress({ orgId, teamId }, agentId === undefined ? null : [agentId]);
-  return c.json({ progress });
+  const progress = await Promise.all(teamIds.map((teamId) => teamBoard(c.env, orgId, teamId).goalProgress({ orgId, teamId }, agentId === undefined ? null : [agentId])));
+  return c.json({ progress: progress.flat() });
 });
 
 recognition.post("/goals", requireScope("admin"), async (c) => {
