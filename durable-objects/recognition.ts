@@ -56,26 +56,6 @@ export function goalFor(config: RecognitionConfig, agentId: string, metric: stri
   return matching.find((g) => g.agentId === agentId) ?? matching.find((g) => g.agentId === null);
 }
 
-/** Whether a score meets a target: at least it when higher is better, at most it when lower is. */
-export function meets(direction: Direction, score: number, target: number): boolean {
-  return direction === "higher" ? score >= target : score <= target;
-}
-
-/** How far through its period an instant is, 0..1. */
-export function elapsedFraction(period: { start: number; end: number }, now: number): number {
-  if (period.end <= period.start) return 1;
-  return Math.min(1, Math.max(0, (now - period.start) / (period.end - period.start)));
-}
-
-/**
- * Behind pace: on a higher-is-better goal, less than the target's share for the elapsed part of the
- * period (half the target half way through); on a lower-is-better goal (handle time), above target.
- */
-export function behindPace(direction: Direction, score: number | null, target: number, elapsed: number): boolean {
-  if (direction === "lower") return score !== null && score > target;
-  return (score ?? 0) < target * elapsed;
-}
-
 /** Whether the day starting at `dayStart` is a working day in the org's zone. */
 export function isWorkingDay(config: Calendar, timeZone: string, dayStart: number): boolean {
   const { date, weekday } = localDate(timeZone, dayStart);

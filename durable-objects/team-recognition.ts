@@ -7,17 +7,15 @@
  * show names publicly (anonymously on an anonymised board), never an opted-out agent's.
  */
 import type { CelebrationFrame, GoalProgress, NudgeFrame } from "../protocol/index.ts";
+import { goalStanding, meets } from "../protocol/pace.ts";
 import type { EventKind } from "./aggregation.ts";
 import type { LiveBoard } from "./live-board.ts";
 import type { Viewer } from "./projection.ts";
 import {
   type BadgeDef,
-  behindPace,
   biggestClimbers,
   EMPTY_RECOGNITION,
-  elapsedFraction,
   goalFor,
-  meets,
   type RecognitionConfig,
   rulePoints,
   streakLength,
@@ -142,8 +140,8 @@ export class TeamRecognition {
         seen.add(goal.id);
         const entry = board.entries.get(agent);
         const score = entry ? board.scoreOf(entry) : null;
-        const elapsed = elapsedFraction(board.period, now);
         const direction = board.config.metric.direction;
+        const standing = goalStanding({ direction, target: goal.target, start: board.period.start, end: board.period.end }, score, board.ranking.has(agent), now);
         out.push({
           agentId: agent,
           agentName: this.#name(agent),
@@ -152,16 +150,14 @@ export class TeamRecognition {
           goalId: goal.id,
           metric: goal.metric,
           metricLabel: board.config.metric.label,
+          direction,
           period: goal.period,
           board: board.config.id,
           periodStart: new Date(board.period.start).toISOString(),
           periodEnd: new Date(board.period.end).toISOString(),
           target: goal.target,
           score,
-          reached: score !== null && meets(direction, score, goal.target) && (direction === "higher" || board.ranking.has(agent)),
-          elapsed: Math.round(elapsed * 1000) / 1000,
-          expected: direction === "higher" ? Math.round(goal.target * elapsed * 100) / 100 : goal.target,
-          behindPace: behindPace(direction, score, goal.target, elapsed),
+          ...standing,
         });
       }
     }

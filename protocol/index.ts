@@ -841,6 +841,7 @@ export const GoalProgress = z.object({
   goalId: z.string(),
   metric: z.string(),
   metricLabel: z.string(),
+  direction: Direction,
   period: RecognitionPeriod,
   /** The team board the goal is tracked on (a board of the goal's metric and period). */
   board: z.string(),

@@ -164,4 +164,32 @@ describe.skipIf(skipBrowserTests)("the live board page", () => {
     expect(await mine.count()).toBe(1);
     expect(await page.locator("[data-testid=nudge]").count()).toBe(1);
   });
+
+  it("an agent's goal moves with their own row as events arrive, and shows reached once it is", async () => {
+    const { url } = harness.worker;
+    const team = harness.demo.teams.find((t) => t.id === "care-evening")!;
+    const me = team.agents[0]!;
+    const minted = await fetch(`${url}/v1/tokens`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${harness.demo.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ role: "agent", agentId: me }),
+    });
+    const { token } = (await minted.json()) as { token: string };
+    page = await harness.newPage();
+    await page.goto(`${url}/?board=care-evening-contacts-handled-day#token=${token}`);
+    await statusIs("live");
+    // The demo's daily goal: 30 contacts.
+    const goal = page.locator("[data-testid=my-goals] [data-testid=goal][data-metric=contacts_handled]");
+    await goal.waitFor({ timeout: 15_000 });
+    expect(await goal.getByTestId("goal-figures").textContent()).toBe("0 / 30");
+
+    await post(Array.from({ length: 4 }, () => ({ agent: me, metric: "contacts_handled", value: 1 })));
+    // Moved by the board's frames, not by a reload of the goals (those come once a minute).
+    await page.locator("[data-testid=my-goals] [data-testid=goal][data-metric=contacts_handled][data-score='4']").waitFor({ timeout: 15_000 });
+    expect(await goal.getByTestId("goal-figures").textContent()).toBe("4 / 30");
+
+    await post(Array.from({ length: 26 }, () => ({ agent: me, metric: "contacts_handled", value: 1 })));
+    await page.locator("[data-testid=my-goals] [data-testid=goal][data-metric=contacts_handled][data-state=reached]").waitFor({ timeout: 15_000 });
+    expect(await goal.getByTestId("goal-state").textContent()).toBe("Reached");
+  });
 });

@@ -4,7 +4,8 @@
  * send to a server) or from this browser's storage. What a viewer sees is decided by the server;
  * this page shows the rows it is sent and says which rule is in force.
  */
-import type { Board, BoardList, CelebrationFrame, Me, NudgeFrame, PeriodWindow, QualifyingEntry, Row, Visibility } from "../../protocol/index.ts";
+import type { Board, BoardList, CelebrationFrame, GoalProgress, Me, NudgeFrame, PeriodWindow, QualifyingEntry, Row, Visibility } from "../../protocol/index.ts";
+import { goalItem, withScore } from "./goals.ts";
 import { api, ApiError, describeError, element, fillBoardSelect, h, setUpCredential, showText } from "./page.ts";
 import { type BoardConnection, type BoardState, type ConnectionStatus, connectBoard } from "./sdk.ts";
 
@@ -48,6 +49,8 @@ const ui = {
   resyncs: element("resyncs", HTMLSpanElement),
   announcer: element("announcer", HTMLDivElement),
   recognition: element("recognition", HTMLUListElement),
+  myGoals: element("my-goals", HTMLElement),
+  myGoalsList: element("my-goals-list", HTMLUListElement),
 };
 
 let connection: BoardConnection | null = null;
@@ -68,6 +71,7 @@ const credential = setUpCredential({
     ui.board.hidden = true;
     ui.picker.hidden = true;
     ui.optOutField.hidden = true;
+    goals.stop();
   },
 });
 
@@ -88,7 +92,7 @@ async function showBoards(token: string): Promise<void> {
     return;
   }
   credential.accepted();
-  void showOptOut(token);
+  void showAgentTools(token);
   if (boards.length === 0) {
     showNotice("There are no active boards for you to see yet.");
     return;
@@ -107,9 +111,10 @@ async function showBoards(token: string): Promise<void> {
   openBoard(chosen.id, token);
 }
 
-/** An agent may hide their name from colleagues and wallboards; others have no such switch. */
-async function showOptOut(token: string): Promise<void> {
+/** An agent's own: the switch that hides their name from colleagues and wallboards, and their goals. */
+async function showAgentTools(token: string): Promise<void> {
   ui.optOutField.hidden = true;
+  goals.stop();
   let me: Me;
   try {
     me = await api<Me>(token, "GET", "/v1/me");
@@ -117,6 +122,7 @@ async function showOptOut(token: string): Promise<void> {
     return; // Not an agent's token, or the answer was lost: no switch either way.
   }
   if (me.role !== "agent" || !me.agent) return;
+  goals.start(token);
   ui.optOut.checked = me.agent.optedOut;
   ui.optOutField.hidden = false;
   ui.optOut.onchange = async () => {
@@ -150,6 +156,7 @@ function openBoard(boardId: string, token: string): void {
     onChange: (state, previous) => {
       renderBoard(state, previous);
       renderCounters(opened);
+      goals.follow(state);
     },
     onStatus: (status, detail) => {
       renderStatus(status, detail);
@@ -168,12 +175,84 @@ const MAX_RECOGNITION_SHOWN = 4;
 
 /** A celebration or a nudge, shown for a while at the top of the board (and read out politely). */
 function showRecognition(frame: CelebrationFrame | NudgeFrame): void {
+  if (frame.type === "celebration" && frame.kind === "goal" && frame.me) goals.reload();
   const icon = frame.type === "celebration" ? (frame.badge?.icon ?? (frame.kind === "first_place" ? "🥇" : frame.kind === "kudos" ? "🙌" : "🎯")) : "💡";
   const item = h("li", { class: `recognition ${frame.type}`, "data-kind": frame.kind, "data-testid": frame.type }, h("span", { "aria-hidden": "true" }, icon), " ", frame.message);
   ui.recognition.prepend(item);
   while (ui.recognition.children.length > MAX_RECOGNITION_SHOWN) ui.recognition.lastElementChild!.remove();
   setTimeout(() => item.remove(), RECOGNITION_SHOWN_MS);
 }
+
+/**
+ * The agent's goals, above their board: loaded from the API (again every minute and when a goal is
+ * hit), their pace recomputed as the period passes, and the score of a goal tracked on the open
+ * board moved with the agent's own row as frames arrive.
+ */
+const goals = (() => {
+  const RELOAD_MS = 60_000;
+  const REPACE_MS = 15_000;
+  let token = "";
+  let shown: GoalProgress[] = [];
+  let timers: ReturnType<typeof setInterval>[] = [];
+  let last: BoardState | null = null;
+
+  const render = () => {
+    ui.myGoalsList.replaceChildren(...shown.map(goalItem));
+    ui.myGoals.hidden = shown.length === 0;
+  };
+  /** The goals tracked on this board take the agent's own row's score (when the view shows it). */
+  const apply = (state: BoardState) => {
+    const now = Date.now();
+    shown = shown.map((goal) => {
+      if (goal.board !== state.boardId || state.period?.start !== goal.periodStart) return withScore(goal, goal.score, goal.reached, now);
+      const own = state.me;
+      if (own?.score === undefined) return withScore(goal, goal.score, goal.reached, now);
+      return withScore(goal, own.score, true, now);
+    });
+  };
+  const reload = async () => {
+    if (!token) return;
+    const asked = token;
+    try {
+      const { progress } = await api<{ progress: GoalProgress[] }>(asked, "GET", "/v1/goals/progress");
+      if (asked !== token) return;
+      shown = progress;
+      if (last) apply(last);
+      render();
+    } catch {
+      // Kept as they were: the next reload tries again.
+    }
+  };
+  return {
+    start(given: string) {
+      this.stop();
+      token = given;
+      void reload();
+      timers = [
+        setInterval(() => void reload(), RELOAD_MS),
+        setInterval(() => {
+          if (last) apply(last);
+          render();
+        }, REPACE_MS),
+      ];
+    },
+    stop() {
+      for (const timer of timers) clearInterval(timer);
+      timers = [];
+      token = "";
+      shown = [];
+      last = null;
+      render();
+    },
+    reload: () => void reload(),
+    follow(state: BoardState) {
+      last = state;
+      if (!token || shown.length === 0) return;
+      apply(state);
+      render();
+    },
+  };
+})();
 
 /** Rows are keyed by place, as the server's updates are: the row at a place may change hands. */
 const rowElements = new Map<number, HTMLTableRowElement>();

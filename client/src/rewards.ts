@@ -7,6 +7,7 @@
  * the server.
  */
 import type { BadgeAward, GoalProgress, Me, PointsAccount, PointsMovement, Redemption, Reward } from "../../protocol/index.ts";
+import { goalItem, goalName, goalState } from "./goals.ts";
 import { api, ApiError, describeError, element, h, setUpCredential, showText } from "./page.ts";
 
 const STORAGE_KEY = "floorboard.recognitionToken";
@@ -51,7 +52,6 @@ const KIND_TEXT: Record<PointsMovement["kind"], string> = {
   redemption_release: "Returned",
 };
 const TAGGED: ReadonlySet<PointsMovement["kind"]> = new Set(["metric_rule", "spot_award", "adjustment"]);
-const PERIOD_TEXT: Record<GoalProgress["period"], string> = { day: "today", week: "this week", month: "this month", quarter: "this quarter" };
 /** How often the page refreshes what it shows (points and requests change elsewhere too). */
 const REFRESH_MS = 30_000;
 
@@ -150,28 +150,8 @@ function renderPoints(account: PointsAccount): void {
   ui.movementsEmpty.hidden = account.movements.length > 0;
 }
 
-/** Where a goal stands: reached, behind pace or on pace (its text and its class). */
-function goalState(p: GoalProgress): { text: string; class: string } {
-  if (p.reached) return { text: "Reached", class: "reached" };
-  return p.behindPace ? { text: "Behind pace", class: "behind" } : { text: "On pace", class: "on-pace" };
-}
-const goalName = (p: GoalProgress) => `${p.metricLabel} · ${PERIOD_TEXT[p.period]}`;
-
 function renderGoals(progress: readonly GoalProgress[]): void {
-  ui.goals.replaceChildren(
-    ...progress.map((p) => {
-      const share = p.target === 0 ? 1 : Math.min(1, Math.max(0, (p.score ?? 0) / p.target));
-      const state = goalState(p);
-      return h(
-        "li",
-        { class: `goal ${state.class}`, "data-testid": "goal", "data-metric": p.metric },
-        h("span", { class: "goal-name" }, goalName(p)),
-        h("progress", { max: "1", value: String(share), "aria-label": `${p.score ?? 0} of ${p.target}` }),
-        h("span", { class: "goal-figures" }, `${p.score ?? 0} / ${p.target}`),
-        h("span", { class: "goal-state", "data-testid": "goal-state" }, state.text),
-      );
-    }),
-  );
+  ui.goals.replaceChildren(...progress.map(goalItem));
   ui.goalsEmpty.hidden = progress.length > 0;
 }
 
@@ -321,7 +301,7 @@ function paceOrder(a: GoalProgress, b: GoalProgress): number {
 
 function renderPace(): void {
   const behind = paceShown.filter((p) => p.behindPace && !p.reached);
-  const shown = (ui.paceBehindOnly.checked ? behind : paceShown).toSorted(paceOrder);
+  const shown = [...(ui.paceBehindOnly.checked ? behind : paceShown)].sort(paceOrder);
   const agents = new Set(paceShown.map((p) => p.agentId)).size;
   showText(ui.paceSummary, paceShown.length === 0 ? undefined : `${behind.length} of ${paceShown.length} goals behind pace (${agents} agent${agents === 1 ? "" : "s"}).`);
   ui.pace.replaceChildren(

@@ -1,0 +1,48 @@
+/**
+ * A goal as the pages show it: its name, a progress bar, score against target and where it stands
+ * (reached, on pace, behind pace). Shared by the live page (the agent's goals, moving with their
+ * row) and the recognition page.
+ */
+import type { GoalProgress } from "../../protocol/index.ts";
+import { goalStanding } from "../../protocol/pace.ts";
+import { h } from "./page.ts";
+
+const PERIOD_TEXT: Record<GoalProgress["period"], string> = { day: "today", week: "this week", month: "this month", quarter: "this quarter" };
+const number = (n: number) => n.toLocaleString(undefined, { maximumFractionDigits: 2 });
+
+/** Where a goal stands: reached, behind pace or on pace (its text and its class). */
+export function goalState(p: GoalProgress): { text: string; class: "reached" | "behind" | "on-pace" } {
+  if (p.reached) return { text: "Reached", class: "reached" };
+  return p.behindPace ? { text: "Behind pace", class: "behind" } : { text: "On pace", class: "on-pace" };
+}
+
+export const goalName = (p: GoalProgress) => `${p.metricLabel} · ${PERIOD_TEXT[p.period]}`;
+
+/** Score against target: "6 / 10", or "330 (at most 300)" when lower is better. */
+export const goalFigures = (p: GoalProgress) => (p.direction === "higher" ? `${number(p.score ?? 0)} / ${number(p.target)}` : `${p.score === null ? "–" : number(p.score)} (at most ${number(p.target)})`);
+
+/** How full the bar is: the share of the target reached; when lower is better, how close to it the score is. */
+function share(p: GoalProgress): number {
+  if (p.reached || p.target === 0) return p.reached ? 1 : 0;
+  const score = p.score ?? 0;
+  const part = p.direction === "higher" ? score / p.target : score === 0 ? 0 : p.target / score;
+  return Math.min(1, Math.max(0, part));
+}
+
+export function goalItem(p: GoalProgress): HTMLLIElement {
+  const state = goalState(p);
+  return h(
+    "li",
+    { class: `goal ${state.class}`, "data-testid": "goal", "data-metric": p.metric, "data-state": state.class, "data-score": String(p.score ?? "") },
+    h("span", { class: "goal-name" }, goalName(p)),
+    h("progress", { max: "1", value: String(share(p)), "aria-label": goalFigures(p) }),
+    h("span", { class: "goal-figures", "data-testid": "goal-figures" }, goalFigures(p)),
+    h("span", { class: "goal-state", "data-testid": "goal-state" }, state.text),
+  );
+}
+
+/** The goal with a new score (the agent's row moved) and its standing now. */
+export function withScore(p: GoalProgress, score: number | null, qualified: boolean, now: number): GoalProgress {
+  const standing = goalStanding({ direction: p.direction, target: p.target, start: Date.parse(p.periodStart), end: Date.parse(p.periodEnd) }, score, qualified, now);
+  return { ...p, score, ...standing };
+}

@@ -1,0 +1,49 @@
+/**
+ * Where a score stands against a goal at a moment of the goal's period: whether it is reached, the
+ * score the pace asks for by now, and whether it is behind pace. Pure, shared by the team objects
+ * (GET /v1/goals/progress) and pages that move a goal's score live.
+ */
+
+type Direction = "higher" | "lower";
+
+/** Whether a score meets a target: at least it when higher is better, at most it when lower is. */
+export function meets(direction: Direction, score: number, target: number): boolean {
+  return direction === "higher" ? score >= target : score <= target;
+}
+
+/** How far through its period an instant is, 0..1. */
+export function elapsedFraction(period: { start: number; end: number }, now: number): number {
+  if (period.end <= period.start) return 1;
+  return Math.min(1, Math.max(0, (now - period.start) / (period.end - period.start)));
+}
+
+/**
+ * Behind pace: on a higher-is-better goal, less than the target's share for the elapsed part of the
+ * period (half the target half way through); on a lower-is-better goal (handle time), above target.
+ */
+export function behindPace(direction: Direction, score: number | null, target: number, elapsed: number): boolean {
+  if (direction === "lower") return score !== null && score > target;
+  return (score ?? 0) < target * elapsed;
+}
+
+export interface GoalStanding {
+  reached: boolean;
+  /** Share of the period gone (0..1, to three places) and the score the pace asks for by now. */
+  elapsed: number;
+  expected: number;
+  behindPace: boolean;
+}
+
+/**
+ * A goal's standing now. `qualified`: the agent is ranked on the goal's board (a lower-is-better
+ * score counts only once they qualify: one short call is no record).
+ */
+export function goalStanding(goal: { direction: Direction; target: number; start: number; end: number }, score: number | null, qualified: boolean, now: number): GoalStanding {
+  const elapsed = elapsedFraction(goal, now);
+  return {
+    reached: score !== null && meets(goal.direction, score, goal.target) && (goal.direction === "higher" || qualified),
+    elapsed: Math.round(elapsed * 1000) / 1000,
+    expected: goal.direction === "higher" ? Math.round(goal.target * elapsed * 100) / 100 : goal.target,
+    behindPace: behindPace(goal.direction, score, goal.target, elapsed),
+  };
+}
