@@ -57,6 +57,8 @@ export class RecognitionLog {
   /** Whether awards wait for D1: known from storage at start, then kept in memory (asked on every ingest). */
   #pending: boolean;
   #taken = new Set<string>();
+  /** Keys taken inside a transaction not yet committed: cached only once it commits. */
+  #uncommitted: string[] | null = null;
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`
@@ -126,8 +128,27 @@ export class RecognitionLog {
   }
 
   #remember(key: string): void {
+    if (this.#uncommitted) {
+      this.#uncommitted.push(key);
+      return;
+    }
     if (this.#taken.size >= TAKEN_CACHE) this.#taken.clear();
     this.#taken.add(key);
+  }
+
+  /** Runs `run` (a storage transaction); the keys it takes are cached only if it commits. */
+  atomically<T>(run: () => T): T {
+    this.#uncommitted = [];
+    let committed = false;
+    try {
+      const result = run();
+      committed = true;
+      return result;
+    } finally {
+      const keys = this.#uncommitted;
+      this.#uncommitted = null;
+      if (committed) for (const key of keys) this.#remember(key);
+    }
   }
 
   metGoal(agent: string, metric: string, dayStart: number): void {
@@ -174,7 +195,8 @@ export class RecognitionLog {
     for (;;) {
       const rows = this.sql.exec<AwardRow>("SELECT * FROM awards WHERE drained = 0 ORDER BY at LIMIT ?", DRAIN_BATCH).toArray();
       if (rows.length === 0) {
-        this.#pending = false;
+        // Points may have accrued while D1 was being written: they wait for the next drain.
+        this.#pending = this.sql.exec("SELECT 1 FROM rule_points LIMIT 1").toArray().length > 0;
         return;
       }
       const statements = rows.flatMap((r) => {

@@ -50,6 +50,16 @@ export function rulePoints(rule: PointRuleDef, value: number): number {
   return rule.per === "event" ? rule.points : Math.round(rule.points * value);
 }
 
+/**
+ * Points an event earns by a rule: a sample (`add`) by its value; a delta (`adjust`) only by a
+ * per-unit rule (it is no event of its own); nothing once voided (`value` null).
+ */
+export function eventPoints(rule: PointRuleDef, kind: "add" | "adjust", value: number | null): number {
+  if (value === null) return 0;
+  if (kind === "add") return rulePoints(rule, value);
+  return rule.per === "unit" ? Math.round(rule.points * value) : 0;
+}
+
 /** The goal that applies to an agent for a metric and period: their own, else their team's. */
 export function goalFor(config: RecognitionConfig, agentId: string, metric: string, period: string): GoalDef | undefined {
   const matching = config.goals.filter((g) => g.metric === metric && g.period === period);

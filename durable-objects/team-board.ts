@@ -100,7 +100,7 @@ export class TeamBoard extends BoardObject {
         board: (id) => this.#boards.get(id),
         notify: (build) => this.fanout.notify(build),
         transaction: (run) => this.ctx.storage.transactionSync(run),
-        valueBefore: (id, seq) => this.#valueBefore(id, seq),
+        standingBefore: (id, seq) => this.#standingBefore(id, seq),
       });
       const stored = this.meta("config");
       // Read before the configuration is applied, which queues this period's entries again.
@@ -428,12 +428,17 @@ export class TeamBoard extends BoardObject {
     }
   }
 
-  /** The value an event had before `seq`: its latest earlier `set`, else its own; null when it is not kept. */
-  #valueBefore(id: string, seq: number): number | null {
-    const [row] = this.sql
-      .exec<{ value: number }>("SELECT value FROM events WHERE (id = ? OR (ref = ? AND kind = 'set')) AND seq < ? ORDER BY seq DESC LIMIT 1", id, id, seq)
+  /**
+   * What an event stood at before `seq`: its kind (`add` or `adjust`) and its value after the latest
+   * earlier correction (null once voided); null when the event is not kept.
+   */
+  #standingBefore(id: string, seq: number): { kind: EventKind; value: number | null } | null {
+    const [own] = this.sql.exec<{ kind: EventKind; value: number }>("SELECT kind, value FROM events WHERE id = ? AND seq < ?", id, seq).toArray();
+    if (!own) return null;
+    const [latest] = this.sql
+      .exec<{ kind: EventKind; value: number }>("SELECT kind, value FROM events WHERE ref = ? AND kind IN ('set', 'void') AND seq < ? ORDER BY seq DESC LIMIT 1", id, seq)
       .toArray();
-    return row?.value ?? null;
+    return { kind: own.kind, value: latest === undefined ? own.value : latest.kind === "void" ? null : latest.value };
   }
 
   #scheduleAlarm(): void {
@@ -553,7 +558,11 @@ export class TeamBoard extends BoardObject {
       // The object may wake (or reload) after a period ended with no one having closed it.
       const stored = this.meta(`period:${boardConfig.id}`)?.split("|").map(Number);
       if (stored && stored[0] !== board.period.start && stored[1]! <= now && !this.#closures.has(boardConfig.id, stored[0]!)) {
-        this.#closures.record(this.#boardAt(board, stored[0]!));
+        const closed = this.#boardAt(board, stored[0]!);
+        closed.previousRanks = this.#closures.finalRanks(boardConfig.id, stored[0]!);
+        this.#closures.record(closed);
+        // As when the period closes in #rollPeriods: its rank and climb badges (once each, by key).
+        this.#safely("recognition", () => this.#recognition.afterClose(closed, now));
       }
       this.#startPeriod(board, board.period);
       next.set(boardConfig.id, board);

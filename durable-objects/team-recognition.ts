@@ -17,7 +17,7 @@ import {
   EMPTY_RECOGNITION,
   goalFor,
   type RecognitionConfig,
-  rulePoints,
+  eventPoints,
   streakLength,
 } from "./recognition.ts";
 import { type Accrual, type PendingAward, RecognitionLog } from "./recognition-log.ts";
@@ -46,13 +46,38 @@ export interface RecognitionHost {
   board(id: string): LiveBoard | undefined;
   notify(build: (boardId: string, viewer: Viewer) => CelebrationFrame | NudgeFrame | null): number;
   transaction<T>(run: () => T): T;
-  /** The value an event had before `seq` took effect: the latest earlier `set` of it, else its own (null if unknown). */
-  valueBefore(eventId: string, seq: number): number | null;
+  /** What an event stood at before `seq`: its kind and its value after earlier corrections (null once voided); null if not kept. */
+  standingBefore(eventId: string, seq: number): { kind: EventKind; value: number | null } | null;
 }
 
-/** `board`: news of one board only (first place on it); otherwise the team's, on every board's sockets. */
-type Celebration = Pick<CelebrationFrame, "kind" | "badge" | "metric"> & { agent: string; board?: string; text: (who: string) => string };
+/**
+ * `board`: news of one board only (first place on it); otherwise the team's, on every board's
+ * sockets. `sources`: the boards the achievement came from (a goal's or threshold's board, a
+ * `first` badge's metric's boards); colleagues hear of it only if each of them would show the
+ * agent to them. Kudos and lead's awards have none: the viewer's own board decides.
+ */
+type Celebration = Pick<CelebrationFrame, "kind" | "badge" | "metric"> & { agent: string; board?: string; sources: readonly LiveBoard[]; text: (who: string) => string };
 type Nudge = { agent: string; board: string | null; kind: NudgeFrame["kind"]; message: string };
+
+/**
+ * Whether an agent's score on a board is one to award by: a score that only grows (a count, a sum,
+ * a maximum, higher being better) at once; any other (an average, a ratio, lower-is-better) once
+ * the agent has the metric's minimum volume and is ranked.
+ */
+function scoreCounts(board: LiveBoard, agent: string): boolean {
+  const { direction, aggregation } = board.config.metric;
+  const grows = direction === "higher" && (aggregation === "count" || aggregation === "sum" || aggregation === "max");
+  return grows || board.ranking.has(agent);
+}
+
+/** Whether colleagues see this agent by name on the board: not anonymised, and within its top N when it shows only those. */
+function shownByName(board: LiveBoard, agent: string): boolean {
+  const { mode, n, anonymise } = board.visibility;
+  if (anonymise) return false;
+  if (mode !== "top_n" && mode !== "top_n_and_me") return true;
+  const place = board.ranking.placeOf(agent);
+  return place !== undefined && place <= n;
+}
 
 /** Modes whose wallboard view names people: colleagues may hear of each other's achievements there. */
 const PUBLIC_MODES = new Set(["everyone", "top_n", "top_n_and_me"]);
@@ -86,7 +111,7 @@ export class TeamRecognition {
     if (rules.badges.length === 0 && rules.goals.length === 0 && rules.pointRules.length === 0 && changes.length === 0) return;
     const celebrations: Celebration[] = [];
     const nudges: Nudge[] = [];
-    this.host.transaction(() => {
+    this.#atomically(() => {
       const accrued = new Map<string, Accrual>();
       for (const event of recorded) this.#eventAwards(event, now, accrued, celebrations, nudges);
       this.log.accrue([...accrued.values()], now);
@@ -100,7 +125,7 @@ export class TeamRecognition {
     const celebrations: Celebration[] = [];
     const nudges: Nudge[] = [];
     const final = board.ranks();
-    this.host.transaction(() => {
+    this.#atomically(() => {
       for (const badge of this.#rules.badges) {
         const rule = badge.rule;
         if ((rule.kind !== "rank" && rule.kind !== "climb") || rule.board !== board.config.id) continue;
@@ -111,18 +136,23 @@ export class TeamRecognition {
                 const climb = biggestClimbers(board.previousRanks, final);
                 return climb ? climb.agents.map((agent) => ({ agent, reason: `Climbed ${climb.places} places on ${board.config.name}` })) : [];
               })();
-        for (const { agent, reason } of winners) this.#awardBadge(badge, agent, board.period.start, reason, now, celebrations, nudges);
+        for (const { agent, reason } of winners) this.#awardBadge(badge, agent, board.period.start, reason, [board], now, celebrations, nudges);
       }
     });
     this.#send(celebrations, nudges, now);
+  }
+
+  /** One storage transaction; the award keys it takes are cached only once it commits. */
+  #atomically(run: () => void): void {
+    this.log.atomically(() => this.host.transaction(run));
   }
 
   /** Kudos or a badge awarded through the API: celebrated like the object's own. */
   celebrate(notice: { kind: "kudos" | "badge"; agent: string; badge?: { id: string; name: string; icon: string }; message?: string }, now: number): number {
     const celebration: Celebration =
       notice.kind === "badge" && notice.badge
-        ? { kind: "badge", agent: notice.agent, badge: notice.badge, text: (who) => `${who} earned ${notice.badge!.icon} ${notice.badge!.name}` }
-        : { kind: "kudos", agent: notice.agent, text: (who) => `${who} received kudos${notice.message ? `: “${notice.message}”` : ""}` };
+        ? { kind: "badge", agent: notice.agent, badge: notice.badge, sources: [], text: (who) => `${who} earned ${notice.badge!.icon} ${notice.badge!.name}` }
+        : { kind: "kudos", agent: notice.agent, sources: [], text: (who) => `${who} received kudos${notice.message ? `: “${notice.message}”` : ""}` };
     const nudges: Nudge[] = notice.kind === "badge" && notice.badge ? [{ agent: notice.agent, board: null, kind: "badge_earned", message: `You earned ${notice.badge.icon} ${notice.badge.name}` }] : [];
     return this.#send([celebration], nudges, now);
   }
@@ -141,7 +171,7 @@ export class TeamRecognition {
         const entry = board.entries.get(agent);
         const score = entry ? board.scoreOf(entry) : null;
         const direction = board.config.metric.direction;
-        const standing = goalStanding({ direction, target: goal.target, start: board.period.start, end: board.period.end }, score, board.ranking.has(agent), now);
+        const standing = goalStanding({ direction, target: goal.target, start: board.period.start, end: board.period.end }, score, scoreCounts(board, agent), now);
         out.push({
           agentId: agent,
           agentName: this.#name(agent),
@@ -172,7 +202,7 @@ export class TeamRecognition {
     for (const rule of rules.pointRules) {
       if (rule.metric !== event.metric) continue;
       if (event.kind === "add" || event.kind === "adjust") {
-        const points = event.kind === "add" ? rulePoints(rule, event.value) : rule.per === "unit" ? Math.round(rule.points * event.value) : 0;
+        const points = eventPoints(rule, event.kind, event.value);
         if (points === 0) continue;
         const key = `${rule.id}\u0000${event.agent}`;
         const sum = accrued.get(key);
@@ -184,16 +214,19 @@ export class TeamRecognition {
       }
       if (event.ref === null) continue;
       // A correction moves the points its event earned: a `set` to what the new value earns, a `void` to none.
-      const before = this.host.valueBefore(event.ref, event.seq);
-      if (before === null) continue;
-      const points = (event.kind === "set" ? rulePoints(rule, event.value) : 0) - rulePoints(rule, before);
+      const before = this.host.standingBefore(event.ref, event.seq);
+      if (before === null || (before.kind !== "add" && before.kind !== "adjust")) continue;
+      const points = eventPoints(rule, before.kind, event.kind === "set" ? event.value : null) - eventPoints(rule, before.kind, before.value);
       if (points === 0) continue;
       const reason = `Rule ${rule.id}: ${event.metric} corrected (${event.ref})`;
       this.log.award({ key: `rule:${rule.id}:${event.id}`, kind: "points", badgeId: null, label: rule.id, agent: event.agent, periodStart: 0, points, reason, ref: event.id, at: now });
     }
     if (event.kind !== "add") return;
     for (const badge of rules.badges) {
-      if (badge.rule.kind === "first" && badge.rule.metric === event.metric) this.#awardBadge(badge, event.agent, 0, `First ${event.metric}`, now, celebrations, nudges);
+      if (badge.rule.kind === "first" && badge.rule.metric === event.metric) {
+        const sources = [...this.host.boards()].filter((b) => b.metricKeys.includes(event.metric));
+        this.#awardBadge(badge, event.agent, 0, `First ${event.metric}`, sources, now, celebrations, nudges);
+      }
     }
   }
 
@@ -203,20 +236,19 @@ export class TeamRecognition {
     const entry = board.entries.get(agent);
     const score = entry ? board.scoreOf(entry) : null;
     const ranked = board.ranking.has(agent);
-    // A lower-is-better score counts only once the agent qualifies (one short call is no record).
-    const counts = score !== null && (metric.direction === "higher" || ranked);
+    const counts = score !== null && scoreCounts(board, agent);
     const periodKind = period.kind;
     if (counts && !metric.scorecard && periodKind !== "contest") {
       for (const badge of rules.badges) {
         const rule = badge.rule;
         if (rule.kind === "threshold" && rule.metric === metric.key && rule.period === periodKind && meets(metric.direction, score, rule.value)) {
-          this.#awardBadge(badge, agent, period.start, `${metric.label} ${score} this ${periodKind}`, now, celebrations, nudges);
+          this.#awardBadge(badge, agent, period.start, `${metric.label} ${score} this ${periodKind}`, [board], now, celebrations, nudges);
         }
       }
       const goal = goalFor(rules, agent, metric.key, periodKind);
       if (goal && meets(metric.direction, score, goal.target)) {
         if (this.log.mark(`goal:${goal.id}:${agent}:${period.start}`, now)) {
-          celebrations.push({ kind: "goal", agent, metric: { key: metric.key, label: metric.label }, text: (who) => `${who} hit the ${periodKind}'s ${metric.label} goal (${goal.target})` });
+          celebrations.push({ kind: "goal", agent, metric: { key: metric.key, label: metric.label }, sources: [board], text: (who) => `${who} hit the ${periodKind}'s ${metric.label} goal (${goal.target})` });
           if (periodKind === "day") this.#streaks(board, agent, now, celebrations, nudges);
         }
       } else if (goal && metric.direction === "higher" && score >= goal.target * CLOSE_TO_GOAL) {
@@ -230,10 +262,13 @@ export class TeamRecognition {
     // First place taken from someone: alone at the top (a tie takes nothing), once per period.
     const alone = rank === 1 && board.ranking.size >= 2 && (board.ranking.slice(2, 1)[0]?.rank ?? 2) > 1;
     if (alone && before.rank !== 1 && this.log.mark(`first:${board.config.id}:${agent}:${period.start}`, now)) {
-      celebrations.push({ kind: "first_place", agent, board: board.config.id, metric: { key: metric.key, label: metric.label }, text: (who) => `${who} took first place on ${board.config.name}` });
+      celebrations.push({ kind: "first_place", agent, board: board.config.id, metric: { key: metric.key, label: metric.label }, sources: [board], text: (who) => `${who} took first place on ${board.config.name}` });
     }
-    if (place !== null && (before.place === null || place < before.place)) this.#overtaken(board, agent, place, before.place, now, nudges);
-    if (place !== null && place > 1) this.#withinReach(board, agent, place, now, nudges);
+    // Rank news only where agents see ranks: not on a hidden board, nor one that shows each agent only their own row.
+    const ranksShown = board.visibility.mode !== "hidden" && board.visibility.mode !== "only_me";
+    if (!ranksShown || place === null) return;
+    if (before.place === null || place < before.place) this.#overtaken(board, agent, place, before.place, now, nudges);
+    if (place > 1) this.#withinReach(board, agent, place, now, nudges);
   }
 
   /** The daily goal was met today: a streak badge when the run of working days reaches its length (again). */
@@ -248,11 +283,11 @@ export class TeamRecognition {
       if (rule.kind !== "streak" || rule.metric !== metric) continue;
       const met = this.log.goalDays(agent, metric, board.period.start - (rule.days * 3 + 31) * 86_400_000);
       const length = streakLength(met, board.period.start, rules, day);
-      if (length > 0 && length % rule.days === 0) this.#awardBadge(badge, agent, board.period.start, `Daily ${board.config.metric.label} goal met ${length} working days in a row`, now, celebrations, nudges);
+      if (length > 0 && length % rule.days === 0) this.#awardBadge(badge, agent, board.period.start, `Daily ${board.config.metric.label} goal met ${length} working days in a row`, [board], now, celebrations, nudges);
     }
   }
 
-  #awardBadge(badge: BadgeDef, agent: string, periodStart: number, reason: string, now: number, celebrations: Celebration[], nudges: Nudge[]): void {
+  #awardBadge(badge: BadgeDef, agent: string, periodStart: number, reason: string, sources: readonly LiveBoard[], now: number, celebrations: Celebration[], nudges: Nudge[]): void {
     const award: PendingAward = {
       key: `badge:${badge.id}:${agent}:${periodStart}`,
       kind: "badge",
@@ -267,7 +302,7 @@ export class TeamRecognition {
     };
     if (!this.log.award(award)) return;
     const shown = { id: badge.id, name: badge.name, icon: badge.icon };
-    celebrations.push({ kind: "badge", agent, badge: shown, text: (who) => `${who} earned ${badge.icon} ${badge.name}` });
+    celebrations.push({ kind: "badge", agent, badge: shown, sources, text: (who) => `${who} earned ${badge.icon} ${badge.name}` });
     nudges.push({ agent, board: null, kind: "badge_earned", message: `You earned ${badge.icon} ${badge.name}${badge.points > 0 ? ` (+${badge.points} points)` : ""}` });
   }
 
@@ -298,7 +333,9 @@ export class TeamRecognition {
     this.#nudged.set(key, now);
     if (this.#nudged.size > 10_000) this.#nudged.clear();
     const unit = board.config.metric.unit ? ` ${board.config.metric.unit}` : "";
-    nudges.push({ agent, board: board.config.id, kind: "within_reach", message: `#${ahead.rank} on ${board.config.name} is within reach: ${Math.round(gap * 100) / 100}${unit} to go` });
+    // The gap would tell the score ahead when the board hides scores.
+    const togo = board.visibility.showScores ? `: ${Math.round(gap * 100) / 100}${unit} to go` : "";
+    nudges.push({ agent, board: board.config.id, kind: "within_reach", message: `#${ahead.rank} on ${board.config.name} is within reach${togo}` });
   }
 
   /** Sends the celebrations to every socket that may know of them, the nudges to the agents' own. */
@@ -314,8 +351,10 @@ export class TeamRecognition {
         if (!board || (c.board !== undefined && c.board !== boardId)) return null;
         if (viewer.kind === "agent" && viewer.agentId === c.agent) return { ...base, board: boardId, agent: person, me: true, message: c.text("You") };
         if (viewer.kind === "full") return { ...base, board: boardId, agent: person, message: c.text(person.name) };
-        if (!PUBLIC_MODES.has(board.visibility.mode) || board.isOptedOut(c.agent)) return null;
-        const named = !board.visibility.anonymise;
+        const judges = [board, ...c.sources];
+        if (!judges.every((b) => PUBLIC_MODES.has(b.visibility.mode) && !b.isOptedOut(c.agent))) return null;
+        // Named as the viewer's board names people, and as the boards it came from would.
+        const named = !board.visibility.anonymise && c.sources.every((b) => shownByName(b, c.agent));
         return { ...base, board: boardId, agent: named ? person : null, message: c.text(named ? person.name : "A colleague") };
       });
     }

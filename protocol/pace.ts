@@ -35,13 +35,14 @@ export interface GoalStanding {
 }
 
 /**
- * A goal's standing now. `qualified`: the agent is ranked on the goal's board (a lower-is-better
- * score counts only once they qualify: one short call is no record).
+ * A goal's standing now. `counts`: the score is one to judge by: it only grows (a count, a sum, a
+ * maximum, higher being better) or the agent has the metric's minimum volume (one survey is no
+ * week's CSAT, one short call no record).
  */
-export function goalStanding(goal: { direction: Direction; target: number; start: number; end: number }, score: number | null, qualified: boolean, now: number): GoalStanding {
+export function goalStanding(goal: { direction: Direction; target: number; start: number; end: number }, score: number | null, counts: boolean, now: number): GoalStanding {
   const elapsed = elapsedFraction(goal, now);
   return {
-    reached: score !== null && meets(goal.direction, score, goal.target) && (goal.direction === "higher" || qualified),
+    reached: score !== null && counts && meets(goal.direction, score, goal.target),
     elapsed: Math.round(elapsed * 1000) / 1000,
     expected: goal.direction === "higher" ? Math.round(goal.target * elapsed * 100) / 100 : goal.target,
     behindPace: behindPace(goal.direction, score, goal.target, elapsed),

@@ -86,6 +86,35 @@ describe("points from rules", () => {
   });
 });
 
+describe("points from rules under corrections", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("move only what the corrected event earned: an adjust under a per-event rule, a second void, a set after a void", async () => {
+    travelTo("2030-03-12T10:00:00Z");
+    const s = await liveOrg();
+    await json(await api(s.adminKey, "POST", "/v1/point-rules", { id: "csat-top", metric: "csat", points: 5, min: 5 }), 201);
+    await json(await api(s.adminKey, "POST", "/v1/point-rules", { id: "per-contact", metric: "contacts_handled", points: 2 }), 201);
+    const survey = ev("a1", "csat", 5);
+    const nudge = ev("a1", "contacts_handled", 3, { kind: "adjust" });
+    await send(s, [survey, nudge]);
+    await drain(s);
+    // A per-event rule pays for samples, not for a delta.
+    expect((await accountOf(s.adminKey, "a1")).balance).toBe(5);
+    const voidOf = (ref: string) => ({ id: `void-${Math.random().toString(36).slice(2)}`, agent: "a1", metric: ref === survey.id ? "csat" : "contacts_handled", kind: "void", ref, occurredAt: new Date().toISOString() });
+    await send(s, [voidOf(nudge.id)]);
+    await send(s, [voidOf(survey.id)]);
+    await send(s, [voidOf(survey.id)]);
+    await drain(s);
+    expect((await accountOf(s.adminKey, "a1")).balance).toBe(0);
+    // Revised to a 5 after the void: earns again, from nothing.
+    await send(s, [ev("a1", "csat", 5, { kind: "set", ref: survey.id })]);
+    await drain(s);
+    const account = await accountOf(s.adminKey, "a1");
+    expect(account.balance).toBe(5);
+    expect(account.movements.map((m) => m.points).sort((a, b) => a - b)).toEqual([-5, 5, 5]);
+  });
+});
+
 describe("badges as events arrive", () => {
   afterEach(() => vi.useRealTimers());
 
@@ -174,6 +203,35 @@ describe("badges as events arrive", () => {
     for (const socket of [a1, a2, lead, wall]) socket.ws.close();
   });
 
+  it("an achievement on a hidden board, or below a top-N board's N, is not told to colleagues by name", async () => {
+    travelTo("2030-03-12T10:00:00Z");
+    const s = await liveOrg();
+    await json(await api(s.adminKey, "POST", "/v1/goals", { metric: "handle_time_s", period: "day", target: 300, agentId: "a1" }), 201);
+    await createBadge(s, { id: "two", name: "Two a day", rule: { kind: "threshold", metric: "contacts_handled", period: "day", value: 2 } });
+    await json(await api(s.adminKey, "PATCH", "/v1/boards/aht-day/visibility", { mode: "hidden" }), 200);
+    await json(await api(s.adminKey, "PATCH", "/v1/boards/contacts-day/visibility", { mode: "top_n", n: 1 }), 200);
+    const a1 = await connect("contacts-day", s.agent.a1!);
+    const a2 = await connect("contacts-day", s.agent.a2!);
+    const lead = await connect("contacts-day", s.lead);
+    // a1's handle-time goal (a hidden board's metric) is met: a1 and their lead hear of it, a2 does not.
+    await send(s, [ev("a1", "handle_time_s", 250), ev("a1", "handle_time_s", 270)]);
+    await a1.until(() => celebrations(a1.recognition).some((c) => c.kind === "goal"));
+    await lead.until(() => celebrations(lead.recognition).some((c) => c.kind === "goal"));
+    // a3 leads the top-1 board; a2 then reaches two contacts in second place: colleagues hear of "a colleague".
+    await send(s, contacts("a3", 3));
+    await send(s, contacts("a2", 2));
+    await a1.until(() => celebrations(a1.recognition).filter((c) => c.kind === "badge").length === 2);
+    await settle();
+    expect(celebrations(a2.recognition).filter((c) => c.kind === "goal")).toEqual([]);
+    const badges = celebrations(a1.recognition).filter((c) => c.kind === "badge");
+    expect(badges.map((c) => [c.agent?.id ?? null, c.message])).toEqual([
+      ["a3", "Agent A3 earned 🏅 Two a day"],
+      [null, "A colleague earned 🏅 Two a day"],
+    ]);
+    expect(a2.raw.join("")).not.toContain("Handle time");
+    for (const socket of [a1, a2, lead]) socket.ws.close();
+  });
+
   it("a lower-is-better threshold counts only once the agent qualifies", async () => {
     travelTo("2030-03-12T10:00:00Z");
     const s = await liveOrg();
@@ -242,6 +300,23 @@ describe("badges at period close", () => {
     expect(await ids("a2")).toEqual([]);
     expect((await accountOf(s.adminKey, "a3")).balance).toBe(50);
   });
+
+  it("are awarded too when the object learns of the close by reloading its configuration (as after an eviction)", async () => {
+    travelTo("2030-03-12T09:00:00Z");
+    const s = await liveOrg();
+    await createBadge(s, { id: "top", name: "Top Performer", icon: "🏆", points: 50, rule: { kind: "rank", board: "contacts-day", rank: 1 } });
+    await send(s, [...contacts("a1", 3), ...contacts("a2", 1)]);
+    await drain(s);
+    travelTo("2030-03-13T09:00:00Z");
+    // Before any event or alarm of the new day, someone asks for goal progress: the object reloads
+    // its (stale) configuration and builds its boards in the new period first.
+    await json(await api(s.adminKey, "GET", "/v1/goals/progress?teamId=t1"), 200);
+    await drain(s);
+    await drain(s);
+    expect((await badgesOf(s, "a1")).map((a) => [a.badgeId, a.periodStart])).toEqual([["top", "2030-03-11T23:00:00.000Z"]]);
+    expect(await badgesOf(s, "a2")).toEqual([]);
+    expect((await accountOf(s.adminKey, "a1")).balance).toBe(50);
+  });
 });
 
 describe("nudges and goals", () => {
@@ -266,8 +341,19 @@ describe("nudges and goals", () => {
     await settle();
     expect(nudges(a3.recognition)).toEqual([]);
     expect(nudges(a1.recognition).every((n) => n.kind === "overtaken")).toBe(true);
+
     // First place taken from someone is the team's news (alone on the board, a1 took it from no one).
     expect(celebrations(a3.recognition).filter((c) => c.kind === "first_place").map((c) => c.agent?.id)).toEqual(["a2"]);
+    // Scores hidden: the gap would tell the score ahead, so the nudge leaves it out. Only the agent's own row shown: no rank news.
+    await json(await api(s.adminKey, "PATCH", "/v1/boards/contacts-day/visibility", { showScores: false }), 200);
+    await send(s, contacts("a3", 2)); // a3 at 2, one behind a1 at #2
+    await a3.until(() => nudges(a3.recognition).some((n) => n.kind === "within_reach"));
+    expect(nudges(a3.recognition).find((n) => n.kind === "within_reach")?.message).toBe("#2 on Contacts today is within reach");
+    await json(await api(s.adminKey, "PATCH", "/v1/boards/contacts-day/visibility", { mode: "only_me", showScores: true }), 200);
+    const before = nudges(a2.recognition).length;
+    await send(s, contacts("a3", 3)); // a3 at 5 passes a2 at 4, who was never overtaken before
+    await settle();
+    expect(nudges(a2.recognition)).toHaveLength(before);
     for (const socket of [a1, a2, a3]) socket.ws.close();
   });
 
