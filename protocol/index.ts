@@ -647,6 +647,9 @@ export type PointsAccount = z.infer<typeof PointsAccount>;
 /** `POST /v1/kudos` (an agent's token): thanks to a colleague, worth the org's `kudosPoints`. */
 export const KudosCreate = z.strictObject({ to: Id, message: z.string().trim().min(1).max(280) });
 export type KudosCreate = z.infer<typeof KudosCreate>;
+/** `GET /v1/people`: whom the caller may thank (an agent's teammates) or award (a lead's agents). */
+export const PeopleList = z.object({ people: z.array(z.object({ id: z.string(), name: z.string(), teamId: z.string() })) });
+export type PeopleList = z.infer<typeof PeopleList>;
 
 export const RewardCategory = z.enum(["extra_break", "voucher", "learning", "time_off", "merchandise", "experience", "other"]);
 export type RewardCategory = z.infer<typeof RewardCategory>;

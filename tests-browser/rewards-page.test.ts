@@ -111,4 +111,50 @@ describe.skipIf(skipBrowserTests)("the recognition page", () => {
     expect(await rows.last().getAttribute("data-agent")).toBe(ahead);
     await harness.screenshot(lead, "recognition-lead-pace");
   });
+
+  it("an agent thanks a colleague from the page; a lead gives a spot award and a manual badge", async () => {
+    const team = harness.demo.teams.find((t) => t.id === "sales-north")!;
+    const [giver, colleague] = [team.agents[0]!, team.agents[1]!];
+    const balance = async (agentId: string) => (await harness.get<{ balance: number }>(`/v1/agents/${agentId}/points`, harness.demo.adminKey)).balance;
+    const [colleagueBefore, giverBefore] = [await balance(colleague), await balance(giver)];
+    const agentToken = (await admin("POST", "/v1/tokens", { role: "agent", agentId: giver })).token as string;
+    const leadToken = (await admin("POST", "/v1/tokens", { role: "lead", teamIds: [team.id] })).token as string;
+
+    const agent = await open(agentToken);
+    const to = agent.getByTestId("kudos-to");
+    await to.locator(`option[value="${colleague}"]`).waitFor({ state: "attached", timeout: 15_000 });
+    // Only teammates, never oneself.
+    expect(await to.locator(`option[value="${giver}"]`).count()).toBe(0);
+    await to.selectOption(colleague);
+    await agent.getByTestId("kudos-message").fill("Thanks for taking the escalation");
+    await agent.getByTestId("kudos-send").click();
+    await agent.locator("[data-testid=kudos-result]", { hasText: "Kudos sent to" }).waitFor({ timeout: 15_000 });
+    expect(await balance(colleague)).toBeGreaterThan(colleagueBefore);
+
+    const lead = await open(leadToken);
+    await lead.locator(`[data-testid=award-agent] option[value="${giver}"]`).waitFor({ state: "attached", timeout: 15_000 });
+    await lead.getByTestId("award-agent").selectOption(giver);
+    await lead.getByTestId("award-points").fill("40");
+    await lead.getByTestId("award-reason").fill("Stayed late to clear the queue");
+    await lead.getByTestId("award-give").click();
+    await lead.locator("[data-testid=award-result]", { hasText: "40 points given to" }).waitFor({ timeout: 15_000 });
+    expect(await balance(giver)).toBe(giverBefore + 40);
+
+    await lead.getByTestId("award-agent").selectOption(giver);
+    await lead.getByTestId("award-kind").selectOption("badge:customer-hero");
+    expect(await lead.getByTestId("award-points").isVisible()).toBe(false);
+    await lead.getByTestId("award-reason").fill("Turned a complaint into a thank-you letter");
+    await lead.getByTestId("award-give").click();
+    await lead.locator("[data-testid=award-result]", { hasText: "Customer hero awarded to" }).waitFor({ timeout: 15_000 });
+    const awards = await harness.get<{ awards: { badgeId: string }[] }>(`/v1/agents/${giver}/badges`, harness.demo.adminKey);
+    expect(awards.awards.map((a) => a.badgeId)).toContain("customer-hero");
+    // The same badge twice in a day is refused, and the page says why.
+    await lead.getByTestId("award-agent").selectOption(giver);
+    await lead.getByTestId("award-kind").selectOption("badge:customer-hero");
+    await lead.getByTestId("award-reason").fill("Again");
+    await lead.getByTestId("award-give").click();
+    await lead.locator("[data-testid=award-result]", { hasNotText: "awarded to" }).waitFor({ timeout: 15_000 });
+    expect(await balance(giver)).toBe(giverBefore + 40 + 75);
+    await harness.screenshot(lead, "recognition-lead-award");
+  });
 });

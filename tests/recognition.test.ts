@@ -126,6 +126,15 @@ describe("goals", () => {
     expect(await json(await api(s.adminKey, "PATCH", `/v1/goals/${ownGoal.id}`, { target: 60 }), 200)).toMatchObject({ target: 60 });
     await json(await api(s.adminKey, "PATCH", `/v1/goals/${ownGoal.id}`, { active: false }), 200);
     expect(await ids(s.agent.a1!)).toEqual([teamGoal.id]);
+
+    // Ten admins at once set a1's daily goal: one goal is created, the others are told it exists.
+    const racing = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => api(s.adminKey, "POST", "/v1/goals", { metric: "contacts_handled", period: "day", target: 50 + i, agentId: "a1" })),
+    );
+    expect(racing.map((r) => r.status).sort()).toEqual([201, ...Array<number>(9).fill(409)]);
+    // The withdrawn goal cannot be reopened beside the new one.
+    expect(paths(await problem(await api(s.adminKey, "PATCH", `/v1/goals/${ownGoal.id}`, { active: true }), 409))).toEqual(["/active"]);
+    expect(await ids(s.agent.a1!)).toHaveLength(2);
   });
 });
 

@@ -74,6 +74,16 @@ function fetchWith(headers: Record<string, string>, path: string, body: unknown)
   return SELF.fetch(`${BASE}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
 }
 
+describe("the points ledger", () => {
+  it("is append-only: a movement is never changed or taken back, even by SQL", async () => {
+    const s = await storeOrg();
+    await json(await grant(s.adminKey, "a1", { kind: "adjustment", points: 40, reason: "Welcome bonus" }), 201);
+    await expect(env.DB.prepare("UPDATE points_ledger SET points = 4000 WHERE org_id = ?").bind(s.orgId).run()).rejects.toThrow(/append-only/);
+    await expect(env.DB.prepare("DELETE FROM points_ledger WHERE org_id = ?").bind(s.orgId).run()).rejects.toThrow(/append-only/);
+    expect(await ledgerSum(s.orgId, "a1")).toBe(40);
+  });
+});
+
 describe("kudos", () => {
   afterEach(() => vi.useRealTimers());
 
@@ -106,6 +116,38 @@ describe("kudos", () => {
     travelTo("2030-03-12T23:00:00Z");
     await json(await give("a1", "a3"), 201);
     expect(await ledgerSum(s.orgId, "a3")).toBe(7);
+  });
+
+  it("go to the people the giver may address: an agent's teammates, a lead's agents (GET /v1/people)", async () => {
+    const s = await storeOrg();
+    const people = async (key: string) => (await json<{ people: { id: string; teamId: string }[] }>(await api(key, "GET", "/v1/people"), 200)).people.map((p) => `${p.teamId}/${p.id}`).sort();
+    expect(await people(s.agent.a1!)).toEqual(["t1/a2", "t1/a3"]);
+    expect(await people(s.agent.b1!)).toEqual(["t2/b2"]);
+    expect(await people(s.lead)).toEqual(["t1/a1", "t1/a2", "t1/a3"]);
+    expect(await people(s.otherLead)).toEqual(["t2/b1", "t2/b2"]);
+    expect(await people(s.adminKey)).toEqual(["t1/a1", "t1/a2", "t1/a3", "t2/b1", "t2/b2"]);
+    await problem(await api(s.display, "GET", "/v1/people"), 403);
+    // A deactivated agent is no one to thank.
+    await json(await api(s.adminKey, "DELETE", "/v1/agents/a3"), 200);
+    expect(await people(s.agent.a1!)).toEqual(["t1/a2"]);
+  });
+
+  it("retried with the same Idempotency-Key are given and counted once; the key reused for other kudos is a 409", async () => {
+    travelTo("2030-03-12T09:00:00Z");
+    const s = await storeOrg();
+    await json(await api(s.adminKey, "PATCH", "/v1/org", { kudosPoints: 5, kudosDailyCap: 2 }), 200);
+    const headers = { authorization: `Bearer ${s.agent.a1}`, "content-type": "application/json", "idempotency-key": "kudos-7f3a" };
+    const body = { to: "a2", message: "Thanks for taking my call" };
+    const first = await json<{ id: string }>(await fetchWith(headers, "/v1/kudos", body), 201);
+    const again = await json<{ id: string }>(await fetchWith(headers, "/v1/kudos", body), 200);
+    expect(again.id).toBe(first.id);
+    expect(await ledgerSum(s.orgId, "a2")).toBe(5);
+    expect(paths(await problem(await fetchWith(headers, "/v1/kudos", { ...body, to: "a3" }), 409))).toEqual(["header/idempotency-key"]);
+    expect(paths(await problem(await fetchWith({ ...headers, "idempotency-key": "no spaces" }, "/v1/kudos", body), 422))).toEqual(["header/idempotency-key"]);
+    // The retry used none of the daily cap (2): one more may be given.
+    await json(await api(s.agent.a1!, "POST", "/v1/kudos", { to: "a3", message: "Cheers" }), 201);
+    await problem(await api(s.agent.a1!, "POST", "/v1/kudos", { to: "b1", message: "Cheers" }), 429);
+    expect(await ledgerSum(s.orgId, "a3")).toBe(5);
   });
 });
 

@@ -6,7 +6,7 @@
  * (a viewer token) comes from `#token=…` or this browser's storage; what it may see is decided by
  * the server.
  */
-import type { BadgeAward, GoalProgress, Me, PointsAccount, PointsMovement, Redemption, Reward } from "../../protocol/index.ts";
+import type { Badge, BadgeAward, GoalProgress, Me, PeopleList, PointsAccount, PointsMovement, Redemption, Reward } from "../../protocol/index.ts";
 import { goalItem, goalName, goalState } from "./goals.ts";
 import { api, ApiError, describeError, element, h, setUpCredential, showText } from "./page.ts";
 
@@ -39,6 +39,17 @@ const ui = {
   paceSummary: element("pace-summary", HTMLParagraphElement),
   paceBehindOnly: element("pace-behind-only", HTMLInputElement),
   paceEmpty: element("pace-empty", HTMLParagraphElement),
+  kudosForm: element("kudos-form", HTMLFormElement),
+  kudosTo: element("kudos-to", HTMLSelectElement),
+  kudosMessage: element("kudos-message", HTMLInputElement),
+  kudosResult: element("kudos-result", HTMLParagraphElement),
+  awardForm: element("award-form", HTMLFormElement),
+  awardAgent: element("award-agent", HTMLSelectElement),
+  awardKind: element("award-kind", HTMLSelectElement),
+  awardPointsField: element("award-points-field", HTMLLabelElement),
+  awardPoints: element("award-points", HTMLInputElement),
+  awardReason: element("award-reason", HTMLInputElement),
+  awardResult: element("award-result", HTMLParagraphElement),
 };
 
 const STATUS_TEXT: Record<Redemption["status"], string> = { pending: "Waiting for approval", fulfilled: "Approved", rejected: "Rejected", cancelled: "Cancelled" };
@@ -57,7 +68,7 @@ const REFRESH_MS = 30_000;
 
 let token = "";
 let refreshTimer: ReturnType<typeof setInterval> | undefined;
-const call = <T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown) => api<T>(token, method, path, body);
+const call = <T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown, headers?: Record<string, string>) => api<T>(token, method, path, body, headers);
 const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 const number = (n: number) => n.toLocaleString();
 
@@ -95,12 +106,12 @@ async function start(given: string): Promise<void> {
     showText(ui.who, me.agent.name);
     ui.agentView.hidden = false;
     const agentId = me.agent.id;
-    await refreshAgent(agentId);
+    await Promise.all([refreshAgent(agentId), loadPeople(ui.kudosTo)]);
     refreshTimer = setInterval(() => void refreshAgent(agentId), REFRESH_MS);
   } else if (me.role === "lead" || me.role === "manager" || me.role === "admin") {
     showText(ui.who, me.role === "admin" ? "Admin" : me.role === "manager" ? "Manager" : "Team lead");
     ui.leadView.hidden = false;
-    await refreshLead();
+    await Promise.all([refreshLead(), loadPeople(ui.awardAgent), loadAwards()]);
     refreshTimer = setInterval(() => void refreshLead(), REFRESH_MS);
   } else {
     credential.ask("This page is for agents and their leads: open it with your own link.");
@@ -322,5 +333,91 @@ function renderPace(): void {
   );
   showText(ui.paceEmpty, shown.length > 0 ? undefined : paceShown.length === 0 ? "No goals are set for your teams." : "Nobody is behind pace.");
 }
+
+// -----------------------------------------------------------------------------------------------
+// Kudos (agents) and recognition by hand (leads): spot awards and manual badges
+
+/** What a refusal says, for the person who asked. */
+const refusal = (error: unknown) => (error instanceof ApiError ? (error.problem?.detail ?? error.problem?.errors?.[0]?.message ?? error.message) : describeError(error));
+
+async function loadPeople(select: HTMLSelectElement): Promise<void> {
+  try {
+    const { people } = await call<PeopleList>("GET", "/v1/people");
+    select.replaceChildren(...people.map((p) => new Option(p.name, p.id)));
+  } catch (error) {
+    showText(ui.notice, describeError(error));
+  }
+}
+
+/**
+ * Sends a form's request once: the Idempotency-Key stays the same until an answer arrives, so that
+ * pressing the button again after a lost answer repeats the same request instead of a second one.
+ */
+function onceKeyed(send: (key: string) => Promise<string>, form: HTMLFormElement, result: HTMLParagraphElement): void {
+  let key = crypto.randomUUID();
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button")!;
+    button.disabled = true;
+    try {
+      showText(result, await send(key));
+      key = crypto.randomUUID();
+      form.reset();
+    } catch (error) {
+      if (error instanceof ApiError) key = crypto.randomUUID();
+      showText(result, refusal(error));
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+onceKeyed(
+  async (key) => {
+    const to = ui.kudosTo.selectedOptions[0];
+    await call("POST", "/v1/kudos", { to: ui.kudosTo.value, message: ui.kudosMessage.value.trim() }, { "idempotency-key": key });
+    return `Kudos sent to ${to?.text ?? ui.kudosTo.value}.`;
+  },
+  ui.kudosForm,
+  ui.kudosResult,
+);
+
+async function loadAwards(): Promise<void> {
+  try {
+    const { badges } = await call<{ badges: Badge[] }>("GET", "/v1/badges");
+    const manual = badges.filter((b) => b.active && b.rule.kind === "manual");
+    ui.awardKind.replaceChildren(new Option("Spot award (points)", "spot"), ...manual.map((b) => new Option(`${b.icon} ${b.name} (badge)`, `badge:${b.id}`)));
+    ui.awardPointsField.hidden = false;
+  } catch (error) {
+    showText(ui.notice, describeError(error));
+  }
+}
+
+ui.awardKind.addEventListener("change", () => {
+  ui.awardPointsField.hidden = ui.awardKind.value !== "spot";
+});
+
+onceKeyed(
+  async (key) => {
+    const agent = ui.awardAgent.selectedOptions[0]?.text ?? ui.awardAgent.value;
+    const reason = ui.awardReason.value.trim();
+    if (ui.awardKind.value === "spot") {
+      const points = Number(ui.awardPoints.value);
+      await call("POST", `/v1/agents/${encodeURIComponent(ui.awardAgent.value)}/points`, { kind: "spot_award", points, reason }, { "idempotency-key": key });
+      return `${number(points)} points given to ${agent}.`;
+    }
+    const badge = ui.awardKind.selectedOptions[0]?.text ?? "";
+    await call("POST", `/v1/badges/${encodeURIComponent(ui.awardKind.value.slice("badge:".length))}/awards`, { agentId: ui.awardAgent.value, reason });
+    return `${badge.replace(/ \(badge\)$/, "")} awarded to ${agent}.`;
+  },
+  ui.awardForm,
+  ui.awardResult,
+);
+ui.awardForm.addEventListener("reset", () => {
+  // A reset puts the select back on its first option (a spot award): show its points again.
+  queueMicrotask(() => {
+    ui.awardPointsField.hidden = ui.awardKind.value !== "spot";
+  });
+});
 
 credential.begin();

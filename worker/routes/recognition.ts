@@ -56,6 +56,7 @@ async function insertAudited(c: Ctx, insert: Parameters<ReturnType<typeof drizzl
   try {
     await db.batch([insert, audit(c, target, {}, after)]);
   } catch (error) {
+    if (String(error).includes("goals_one_active")) throw conflict("Goal exists", "An active goal already sets this target: change it instead.", "/metric", "an active goal exists");
     if (String(error).includes("UNIQUE constraint failed")) throw conflict("Id taken", `'${id}' is taken.`, "/id", "already used");
     throw error;
   }
@@ -288,10 +289,16 @@ recognition.patch("/goals/:id", requireScope("admin"), async (c) => {
   if (!before) throw notFound("goal", c.req.param("id"));
   const after: GoalRow = { ...before, ...body, updatedAt: Date.now() };
   const db = drizzle(c.env.DB);
-  await db.batch([
-    db.update(goals).set({ target: after.target, active: after.active, updatedAt: after.updatedAt }).where(and(eq(goals.orgId, orgId), eq(goals.id, before.id))),
-    audit(c, `goal:${before.id}`, goalJson(before), goalJson(after)),
-  ]);
+  try {
+    await db.batch([
+      db.update(goals).set({ target: after.target, active: after.active, updatedAt: after.updatedAt }).where(and(eq(goals.orgId, orgId), eq(goals.id, before.id))),
+      audit(c, `goal:${before.id}`, goalJson(before), goalJson(after)),
+    ]);
+  } catch (error) {
+    // Reopened while another goal sets the same target.
+    if (String(error).includes("goals_one_active")) throw conflict("Goal exists", "An active goal already sets this target: withdraw it first.", "/active", "an active goal exists");
+    throw error;
+  }
   await refreshTeamHosts(c.env, orgId);
   return c.json(goalJson(after));
 });

@@ -31,12 +31,13 @@ import {
   RewardPatch,
 } from "../../protocol/index.ts";
 import { periodContaining } from "../../durable-objects/periods.ts";
-import { type AppEnv, randomId, requireScope } from "../auth.ts";
+import { type AppEnv, randomId, requireScope, sha256Hex } from "../auth.ts";
 import { coveredAgents, peopleAccess } from "../board-access.ts";
 import { BALANCE_SQL, balanceOf, enterMovement } from "../db/ledger.ts";
 import { agents, kudos, pointsLedger, redemptions, rewardItems, settingsAudit } from "../db/schema.ts";
 import { notFound, ProblemError, readJson, readQuery } from "../problem.ts";
-import { agentRow, celebrateOnTeam, conflict, type Ctx, forbidden, isAdmin, isLead, iso, isoOrNull, orgSettings, requireCovers } from "../people.ts";
+import { teamNow } from "../db/memberships.ts";
+import { agentRow, celebrateOnTeam, conflict, type Ctx, forbidden, isAdmin, isLead, iso, isoOrNull, orgSettings, requireCovers, teamOfAgentNow } from "../people.ts";
 
 export const rewards = new Hono<AppEnv>();
 type RewardRow = typeof rewardItems.$inferSelect;
@@ -77,6 +78,13 @@ rewards.get("/agents/:id/points", requireScope("read"), async (c) => {
   return c.json(account);
 });
 
+/** The request's `Idempotency-Key` (1-100 letters, digits or _.:-), if it has one. */
+function idempotencyKey(c: Ctx): string | undefined {
+  const parsed = z.string().regex(/^[\w.:-]{1,100}$/).optional().safeParse(c.req.header("idempotency-key"));
+  if (!parsed.success) throw new ProblemError(422, "Validation failed", "Idempotency-Key: 1-100 letters, digits or _.:-", [{ path: "header/idempotency-key", message: "invalid" }]);
+  return parsed.data;
+}
+
 /** A spot award (leads for their agents, admins) or an adjustment (admins). `Idempotency-Key` makes a retry safe. */
 rewards.post("/agents/:id/points", requireScope("read"), async (c) => {
   const agentId = c.req.param("id");
@@ -85,9 +93,7 @@ rewards.post("/agents/:id/points", requireScope("read"), async (c) => {
   if (body.kind === "spot_award" && !isAdmin(c) && !isLead(c)) throw forbidden("only leads, managers and admins give spot awards");
   const { orgId, actor } = c.var.caller;
   await requireCovers(c, agentId);
-  const idempotency = z.string().regex(/^[\w.:-]{1,100}$/).optional().safeParse(c.req.header("idempotency-key"));
-  if (!idempotency.success) throw new ProblemError(422, "Validation failed", "Idempotency-Key: 1-100 letters, digits or _.:-", [{ path: "header/idempotency-key", message: "invalid" }]);
-  const key = `${body.kind}:${idempotency.data ?? randomId("grant")}`;
+  const key = `${body.kind}:${idempotencyKey(c) ?? randomId("grant")}`;
   await enterMovement(c.env.DB, { orgId, key, agentId, points: body.points, kind: body.kind, reason: body.reason, actor, ref: null, at: Date.now() }).run();
   const [row] = await drizzle(c.env.DB).select().from(pointsLedger).where(and(eq(pointsLedger.orgId, orgId), eq(pointsLedger.key, key)));
   if (row!.agentId !== agentId || row!.points !== body.points || row!.kind !== body.kind) {
@@ -98,6 +104,8 @@ rewards.post("/agents/:id/points", requireScope("read"), async (c) => {
 
 // ---------------------------------------------------------------------------------------------
 // Kudos
+
+type KudosRow = { id: string; to_agent: string; message: string; points: number; at: number };
 
 rewards.post("/kudos", requireScope("read"), async (c) => {
   const token = c.var.caller.token;
@@ -115,24 +123,35 @@ rewards.post("/kudos", requireScope("read"), async (c) => {
   if (!giver.active) throw forbidden("a deactivated agent gives no kudos");
   const now = Date.now();
   const day = periodContaining({ kind: "day", timeZone: settings.timeZone }, now);
-  const id = randomId("kud");
+  // A retry with the same Idempotency-Key names the same kudos: it is given (and counted) once.
+  const retryKey = idempotencyKey(c);
+  const id = retryKey === undefined ? randomId("kud") : `kud_${(await sha256Hex(`${orgId}\n${from}\n${retryKey}`)).slice(0, 32)}`;
   const db = c.env.DB;
   const [inserted] = await db.batch([
     db
       .prepare(
         `INSERT INTO kudos (id, org_id, from_agent, to_agent, message, points, day_start, at)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
-         WHERE (SELECT COUNT(*) FROM kudos WHERE org_id = ?2 AND from_agent = ?3 AND day_start = ?7) < ?9`,
+         WHERE (SELECT COUNT(*) FROM kudos WHERE org_id = ?2 AND from_agent = ?3 AND day_start = ?7) < ?9
+         ON CONFLICT (id) DO NOTHING`,
       )
       .bind(id, orgId, from, body.to, body.message, settings.kudosPoints, day.start, now, settings.kudosDailyCap),
     db
       .prepare(
         `INSERT INTO points_ledger (org_id, key, agent_id, points, kind, reason, actor, ref, at)
-         SELECT org_id, 'kudos:' || id, to_agent, points, 'kudos', ?2, ?3, id, at FROM kudos WHERE id = ?1 AND points > 0`,
+         SELECT org_id, 'kudos:' || id, to_agent, points, 'kudos', ?2, ?3, id, at FROM kudos WHERE id = ?1 AND points > 0
+         ON CONFLICT (org_id, key) DO NOTHING`,
       )
       .bind(id, `Kudos from ${giver.name}: ${body.message}`, actor),
   ]);
   if (inserted!.meta.changes === 0) {
+    const given = retryKey === undefined ? null : await db.prepare("SELECT * FROM kudos WHERE id = ?").bind(id).first<KudosRow>();
+    if (given) {
+      if (given.to_agent !== body.to || given.message !== body.message) {
+        throw conflict("Idempotency key reused", "This Idempotency-Key was used for other kudos.", "header/idempotency-key", "used for other kudos");
+      }
+      return c.json({ id, from, to: given.to_agent, message: given.message, points: given.points, at: iso(given.at) }, 200);
+    }
     throw new ProblemError(
       429,
       "Kudos limit reached",
@@ -142,6 +161,32 @@ rewards.post("/kudos", requireScope("read"), async (c) => {
   }
   await celebrateOnTeam(c.env, orgId, body.to, { kind: "kudos", agent: body.to, message: body.message });
   return c.json({ id, from, to: body.to, message: body.message, points: settings.kudosPoints, at: iso(now) }, 201);
+});
+
+/**
+ * The people the caller may thank or award: an agent their teammates now (not themselves), a lead
+ * or manager the agents of the teams they cover, admins every agent; active agents only, by name.
+ */
+rewards.get("/people", requireScope("read"), async (c) => {
+  const { orgId } = c.var.caller;
+  const access = await peopleAccess(c.env.DB, c.var.caller);
+  if (access.kind === "none") throw forbidden("a wallboard addresses no one");
+  const now = Date.now();
+  const team = teamNow(now);
+  let teamIds: ReadonlySet<string> | null = null;
+  if (access.kind === "self") {
+    const own = await teamOfAgentNow(c.env.DB, orgId, access.agentId);
+    teamIds = new Set(own === null ? [] : [own]);
+  } else if (access.kind === "teams") teamIds = access.teamIds;
+  if (teamIds !== null && teamIds.size === 0) return c.json({ people: [] });
+  const rows = await drizzle(c.env.DB)
+    .select({ id: agents.id, name: agents.name, teamId: team })
+    .from(agents)
+    .where(and(eq(agents.orgId, orgId), eq(agents.active, true), teamIds === null ? undefined : inArray(team, [...teamIds])))
+    .orderBy(asc(agents.name))
+    .limit(5000);
+  const people = rows.filter((r) => access.kind !== "self" || r.id !== access.agentId);
+  return c.json({ people });
 });
 
 const KudosQuery = z.strictObject({ agentId: z.string().min(1).max(100), direction: z.enum(["received", "given"]).default("received"), limit: z.coerce.number().int().min(1).max(200).default(50) });
