@@ -4,7 +4,8 @@
  */
 import type { BadgeRule, RecognitionPeriod } from "../protocol/index.ts";
 import type { Direction } from "./ranking.ts";
-import { localDate, type PeriodRule, periodContaining } from "./periods.ts";
+import { elapsedFraction } from "../protocol/pace.ts";
+import { localDate, type PeriodRule, periodContaining, zonedTimeToUtc } from "./periods.ts";
 
 export interface BadgeDef {
   id: string;
@@ -37,12 +38,14 @@ export interface RecognitionConfig {
   badges: BadgeDef[];
   goals: GoalDef[];
   pointRules: PointRuleDef[];
-  /** ISO weekdays (1 = Monday) streaks count; dates (YYYY-MM-DD) they skip. */
+  /** ISO weekdays (1 = Monday) streaks and pace count; dates (YYYY-MM-DD) they skip. */
   workingDays: number[];
   holidays: string[];
+  /** The team's shift, minutes after midnight in the org's zone (end < start: past midnight); null: the whole day. */
+  shift?: { start: number; end: number } | null;
 }
 
-export const EMPTY_RECOGNITION: RecognitionConfig = { badges: [], goals: [], pointRules: [], workingDays: [1, 2, 3, 4, 5], holidays: [] };
+export const EMPTY_RECOGNITION: RecognitionConfig = { badges: [], goals: [], pointRules: [], workingDays: [1, 2, 3, 4, 5], holidays: [], shift: null };
 
 /** Points an event's value earns by a rule: 0 outside the rule's range; per unit, rounded. */
 export function rulePoints(rule: PointRuleDef, value: number): number {
@@ -73,6 +76,35 @@ export function isWorkingDay(config: Calendar, timeZone: string, dayStart: numbe
 }
 
 type Calendar = Pick<RecognitionConfig, "workingDays" | "holidays">;
+
+/**
+ * How much of a period's working time has gone by `now`, 0..1: the team's shift hours (the whole
+ * day without one) on working days that are not holidays, in the org's zone. A period with no
+ * working time (a day goal on a Sunday) goes by the clock.
+ */
+export function workingElapsed(period: { start: number; end: number }, now: number, config: Calendar & Pick<RecognitionConfig, "shift">, timeZone: string): number {
+  const [y, m, d] = localDate(timeZone, period.start).date.split("-").map(Number) as [number, number, number];
+  const shift = config.shift ?? null;
+  const until = Math.min(Math.max(now, period.start), period.end);
+  let total = 0;
+  let gone = 0;
+  // From the day before the period's first (a shift past midnight reaches into it).
+  for (let i = -1; ; i++) {
+    const dayStart = zonedTimeToUtc(timeZone, y, m, d + i);
+    if (dayStart >= period.end) break;
+    if (!isWorkingDay(config, timeZone, dayStart)) continue;
+    const from = shift ? zonedTimeToUtc(timeZone, y, m, d + i, Math.floor(shift.start / 60), shift.start % 60) : dayStart;
+    const to = shift
+      ? zonedTimeToUtc(timeZone, y, m, d + i + (shift.end > shift.start ? 0 : 1), Math.floor(shift.end / 60), shift.end % 60)
+      : zonedTimeToUtc(timeZone, y, m, d + i + 1);
+    const start = Math.max(from, period.start);
+    const end = Math.min(to, period.end);
+    if (end <= start) continue;
+    total += end - start;
+    gone += Math.max(0, Math.min(end, until) - start);
+  }
+  return total === 0 ? elapsedFraction(period, now) : gone / total;
+}
 
 /**
  * The start of the last working day before the day starting at `dayStart` (null after a month of

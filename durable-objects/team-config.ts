@@ -135,6 +135,8 @@ export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScop
       .select({
         name: teams.name,
         departmentId: teams.departmentId,
+        shiftStart: teams.shiftStart,
+        shiftEnd: teams.shiftEnd,
         departmentName: sql<string | null>`(SELECT ${departments.name} FROM ${departments} WHERE ${departments.orgId} = ${orgId} AND ${departments.id} = ${teams.departmentId})`,
       })
       .from(teams)
@@ -211,7 +213,14 @@ export async function loadTeamConfig(d1: D1Database, { orgId, teamId }: TeamScop
       pointRules: ruleRows.map((r) => ({ id: r.id, metric: r.metricKey, points: r.points, per: r.per, min: r.min, max: r.max })),
       workingDays: orgRows[0]?.workingDays ?? [1, 2, 3, 4, 5],
       holidays: orgRows[0]?.holidays ?? [],
+      shift: team?.shiftStart && team.shiftEnd ? { start: minutesOf(team.shiftStart), end: minutesOf(team.shiftEnd) } : null,
     },
     loadedAt: now,
   };
+}
+
+/** "HH:MM" as minutes after midnight. */
+function minutesOf(clock: string): number {
+  const [hours, minutes] = clock.split(":").map(Number);
+  return hours! * 60 + minutes!;
 }

@@ -19,6 +19,7 @@ import {
   type RecognitionConfig,
   eventPoints,
   streakLength,
+  workingElapsed,
 } from "./recognition.ts";
 import { type Accrual, type PendingAward, RecognitionLog } from "./recognition-log.ts";
 
@@ -161,6 +162,13 @@ export class TeamRecognition {
   progress(agentIds: readonly string[], now: number): GoalProgress[] {
     const rules = this.#rules;
     const out: GoalProgress[] = [];
+    // The working time gone is the board's, whoever the agent: worked out once per board.
+    const elapsedOf = new Map<string, number>();
+    const elapsed = (board: LiveBoard) => {
+      let share = elapsedOf.get(board.config.id);
+      if (share === undefined) elapsedOf.set(board.config.id, (share = workingElapsed(board.period, now, rules, board.timeZone)));
+      return share;
+    };
     for (const agent of agentIds) {
       const seen = new Set<string>();
       for (const board of this.host.boards()) {
@@ -171,7 +179,7 @@ export class TeamRecognition {
         const entry = board.entries.get(agent);
         const score = entry ? board.scoreOf(entry) : null;
         const direction = board.config.metric.direction;
-        const standing = goalStanding({ direction, target: goal.target, start: board.period.start, end: board.period.end }, score, scoreCounts(board, agent), now);
+        const standing = goalStanding({ direction, target: goal.target }, score, scoreCounts(board, agent), elapsed(board));
         out.push({
           agentId: agent,
           agentName: this.#name(agent),

@@ -89,7 +89,15 @@ export const OrgPatch = z
 export const DepartmentCreate = z.strictObject({ id: Id.optional(), name: Name });
 export const DepartmentPatch = DepartmentCreate.omit({ id: true }).partial();
 
-export const TeamCreate = z.strictObject({ id: Id.optional(), name: Name, departmentId: Id });
+const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time of day, HH:MM");
+/**
+ * The hours a team works, in the org's zone, on the org's working days: goals' pace counts only
+ * these (an agent on a 09:00-17:00 shift is half way at 13:00). An end before the start runs past
+ * midnight (22:00-06:00).
+ */
+export const Shift = z.strictObject({ start: ClockTime, end: ClockTime }).refine((s) => s.start !== s.end, { path: ["end"], message: "must differ from start" });
+export type Shift = z.infer<typeof Shift>;
+export const TeamCreate = z.strictObject({ id: Id.optional(), name: Name, departmentId: Id, shift: Shift.nullable().optional() });
 export const TeamPatch = TeamCreate.omit({ id: true }).partial();
 
 /** Platform name -> the agent's id on that platform, e.g. `{ "twilio": "WK0123…" }`. */

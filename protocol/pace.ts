@@ -35,16 +35,16 @@ export interface GoalStanding {
 }
 
 /**
- * A goal's standing now. `counts`: the score is one to judge by: it only grows (a count, a sum, a
- * maximum, higher being better) or the agent has the metric's minimum volume (one survey is no
- * week's CSAT, one short call no record).
+ * A goal's standing, `elapsed` (0..1) into its period. `counts`: the score is one to judge by: it
+ * only grows (a count, a sum, a maximum, higher being better) or the agent has the metric's minimum
+ * volume (one survey is no week's CSAT, one short call no record).
  */
-export function goalStanding(goal: { direction: Direction; target: number; start: number; end: number }, score: number | null, counts: boolean, now: number): GoalStanding {
-  const elapsed = elapsedFraction(goal, now);
+export function goalStanding(goal: { direction: Direction; target: number }, score: number | null, counts: boolean, elapsed: number): GoalStanding {
+  const share = Math.min(1, Math.max(0, elapsed));
   return {
     reached: score !== null && counts && meets(goal.direction, score, goal.target),
-    elapsed: Math.round(elapsed * 1000) / 1000,
-    expected: goal.direction === "higher" ? Math.round(goal.target * elapsed * 100) / 100 : goal.target,
-    behindPace: behindPace(goal.direction, score, goal.target, elapsed),
+    elapsed: Math.round(share * 1000) / 1000,
+    expected: goal.direction === "higher" ? Math.round(goal.target * share * 100) / 100 : goal.target,
+    behindPace: behindPace(goal.direction, score, goal.target, share),
   };
 }

@@ -61,10 +61,11 @@ export async function seedDemo(
   const teams = [
     { id: "sales-north", name: "Sales North", departmentId: "sales" },
     { id: "sales-south", name: "Sales South", departmentId: "sales" },
-    { id: "care-day", name: "Care Day Shift", departmentId: "care" },
-    { id: "care-evening", name: "Care Evening Shift", departmentId: "care" },
+    // The care shifts' goals are paced by their hours; the sales teams' by the whole day.
+    { id: "care-day", name: "Care Day Shift", departmentId: "care", shift: { start: "08:00", end: "16:00" } },
+    { id: "care-evening", name: "Care Evening Shift", departmentId: "care", shift: { start: "14:00", end: "22:00" } },
   ].map((team, t) => ({ ...team, agents: Array.from({ length: perTeam }, (_, i) => `agent-${t * perTeam + i + 1}`) }));
-  for (const team of teams) await admin("POST", "/v1/teams", { id: team.id, name: team.name, departmentId: team.departmentId });
+  for (const { agents: _, ...team } of teams) await admin("POST", "/v1/teams", team);
 
   const agents = teams.flatMap((team) =>
     team.agents.map((id, i) => {

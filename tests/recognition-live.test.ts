@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { BadgeAward, CelebrationFrame, GoalProgress, NudgeFrame } from "../protocol/index.ts";
 import { teamBoard } from "../worker/board-hosts.ts";
 import { api, connect, createKey, createToken, json, travelTo } from "./helpers.ts";
-import { accountOf, type Store, storeOrg } from "./recognition-helpers.ts";
+import { accountOf, paths, problem, type Store, storeOrg } from "./recognition-helpers.ts";
 
 interface LiveOrg extends Store {
   ingestKey: string;
@@ -374,6 +374,15 @@ describe("nudges and goals", () => {
     expect(behind).toEqual(["a2", "a3"]);
     await json(await api(s.otherLead, "GET", "/v1/goals/progress?teamId=t1"), 403);
     await json(await api(s.agent.a2!, "GET", "/v1/goals/progress?agentId=a1"), 403);
+
+    // The team works 09:00-17:00: at 12:00 three of its eight hours are gone, and a2's 4 of 10 is on pace.
+    expect(paths(await problem(await api(s.adminKey, "PATCH", "/v1/teams/t1", { shift: { start: "9:00", end: "17:00" } }), 422))).toEqual(["/shift/start"]);
+    expect(paths(await problem(await api(s.adminKey, "PATCH", "/v1/teams/t1", { shift: { start: "09:00", end: "09:00" } }), 422))).toEqual(["/shift/end"]);
+    expect(await json(await api(s.adminKey, "PATCH", "/v1/teams/t1", { shift: { start: "09:00", end: "17:00" } }), 200)).toMatchObject({ shift: { start: "09:00", end: "17:00" } });
+    const shifted = (await json<{ progress: GoalProgress[] }>(await api(s.lead, "GET", "/v1/goals/progress?teamId=t1"), 200)).progress.filter((p) => p.metric === "contacts_handled");
+    expect(shifted.find((p) => p.agentId === "a2")).toMatchObject({ elapsed: 0.375, expected: 3.75, behindPace: false });
+    expect(shifted.filter((p) => p.behindPace).map((p) => p.agentId)).toEqual(["a3"]);
+    expect(await json(await api(s.adminKey, "PATCH", "/v1/teams/t1", { shift: null }), 200)).toMatchObject({ shift: null });
 
     // Without a team named: every team the caller covers, each agent named.
     await json(await api(s.adminKey, "POST", "/v1/boards", { id: "contacts-day-t2", name: "Contacts today", teamId: "t2", metric: "contacts_handled", period: "day" }), 201);

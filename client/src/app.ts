@@ -184,13 +184,12 @@ function showRecognition(frame: CelebrationFrame | NudgeFrame): void {
 }
 
 /**
- * The agent's goals, above their board: loaded from the API (again every minute and when a goal is
- * hit), their pace recomputed as the period passes, and the score of a goal tracked on the open
- * board moved with the agent's own row as frames arrive.
+ * The agent's goals, above their board: loaded from the API (again every minute, with the pace the
+ * server works out from the team's shift and working days, and when a goal is hit), and the score
+ * of a goal tracked on the open board moved with the agent's own row as frames arrive.
  */
 const goals = (() => {
   const RELOAD_MS = 60_000;
-  const REPACE_MS = 15_000;
   let token = "";
   let shown: GoalProgress[] = [];
   let timers: ReturnType<typeof setInterval>[] = [];
@@ -202,12 +201,10 @@ const goals = (() => {
   };
   /** The goals tracked on this board take the agent's own row's score (when the view shows it). */
   const apply = (state: BoardState) => {
-    const now = Date.now();
     shown = shown.map((goal) => {
-      if (goal.board !== state.boardId || state.period?.start !== goal.periodStart) return withScore(goal, goal.score, goal.reached, now);
       const own = state.me;
-      if (own?.score === undefined) return withScore(goal, goal.score, goal.reached, now);
-      return withScore(goal, own.score, true, now);
+      if (goal.board !== state.boardId || state.period?.start !== goal.periodStart || own?.score === undefined) return goal;
+      return withScore(goal, own.score, true);
     });
   };
   const reload = async () => {
@@ -228,13 +225,7 @@ const goals = (() => {
       this.stop();
       token = given;
       void reload();
-      timers = [
-        setInterval(() => void reload(), RELOAD_MS),
-        setInterval(() => {
-          if (last) apply(last);
-          render();
-        }, REPACE_MS),
-      ];
+      timers = [setInterval(() => void reload(), RELOAD_MS)];
     },
     stop() {
       for (const timer of timers) clearInterval(timer);

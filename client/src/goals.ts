@@ -41,8 +41,10 @@ export function goalItem(p: GoalProgress): HTMLLIElement {
   );
 }
 
-/** The goal with a new score (the agent's row moved) and its standing now. */
-export function withScore(p: GoalProgress, score: number | null, qualified: boolean, now: number): GoalProgress {
-  const standing = goalStanding({ direction: p.direction, target: p.target, start: Date.parse(p.periodStart), end: Date.parse(p.periodEnd) }, score, qualified, now);
-  return { ...p, score, ...standing };
+/**
+ * The goal with a new score (the agent's row moved). Pace stays as the server last worked it out
+ * (its working time gone: shift hours, working days), at most a minute old.
+ */
+export function withScore(p: GoalProgress, score: number | null, counts: boolean): GoalProgress {
+  return { ...p, score, ...goalStanding({ direction: p.direction, target: p.target }, score, counts, p.elapsed) };
 }

@@ -79,6 +79,9 @@ export const teams = sqliteTable(
     id: text("id").notNull(),
     name: text("name").notNull(),
     departmentId: text("department_id").notNull(),
+    /** The team's shift in the org's zone ("HH:MM"; an end before the start runs past midnight): goals' pace counts its hours. */
+    shiftStart: text("shift_start"),
+    shiftEnd: text("shift_end"),
     active,
     ...timestamps,
   },

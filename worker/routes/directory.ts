@@ -19,6 +19,7 @@ import {
   MAX_CLOCK_SKEW_MS,
   TeamCreate,
   TeamPatch,
+  type Shift,
 } from "../../protocol/index.ts";
 import { type AppEnv, randomId, requireScope } from "../auth.ts";
 import { chunk, replaceStints, stintsOf, teamNow } from "../db/memberships.ts";
@@ -113,9 +114,16 @@ const teamJson = (r: typeof teams.$inferSelect) => ({
   id: r.id,
   name: r.name,
   departmentId: r.departmentId,
+  shift: r.shiftStart && r.shiftEnd ? { start: r.shiftStart, end: r.shiftEnd } : null,
   active: r.active,
   ...stamps(r),
 });
+
+/** A shift as its columns: given, cleared (null) or left as it is (undefined). */
+function shiftColumns(shift: Shift | null | undefined): { shiftStart?: string | null; shiftEnd?: string | null } {
+  if (shift === undefined) return {};
+  return { shiftStart: shift?.start ?? null, shiftEnd: shift?.end ?? null };
+}
 
 directory.get("/teams", async (c) => {
   const departmentId = c.req.query("departmentId");
@@ -136,7 +144,7 @@ directory.post("/teams", async (c) => {
   const id = body.id ?? randomId("team");
   const [row] = await db
     .insert(teams)
-    .values({ orgId, id, name: body.name, departmentId: body.departmentId, createdAt: now, updatedAt: now })
+    .values({ orgId, id, name: body.name, departmentId: body.departmentId, ...shiftColumns(body.shift), createdAt: now, updatedAt: now })
     .onConflictDoNothing()
     .returning();
   if (!row) throw conflict("team", id);
@@ -153,9 +161,10 @@ directory.patch("/teams/:id", async (c) => {
   const orgId = c.var.caller.orgId;
   if (body.departmentId) await requireActive(db, departments, orgId, body.departmentId, "/departmentId", "department");
   const before = await findInOrg(db, teams, "team", orgId, c.req.param("id"));
+  const { shift, ...fields } = body;
   const [row] = await db
     .update(teams)
-    .set({ ...body, updatedAt: Date.now() })
+    .set({ ...fields, ...shiftColumns(shift), updatedAt: Date.now() })
     .where(inOrg(teams, orgId, c.req.param("id")))
     .returning();
   if (!row) throw notFound("team", c.req.param("id"));

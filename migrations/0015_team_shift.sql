@@ -1,0 +1,2 @@
+ALTER TABLE `teams` ADD `shift_start` text;--> statement-breakpoint
+ALTER TABLE `teams` ADD `shift_end` text;
