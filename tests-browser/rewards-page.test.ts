@@ -157,4 +157,19 @@ describe.skipIf(skipBrowserTests)("the recognition page", () => {
     expect(await balance(giver)).toBe(giverBefore + 40 + 75);
     await harness.screenshot(lead, "recognition-lead-award");
   });
+
+  it("shows the latest 50 movements of an agent's points and older ones on request", async () => {
+    const team = harness.demo.teams.find((t) => t.id === "care-day")!;
+    const agentId = team.agents[5]!;
+    for (let i = 1; i <= 55; i++) await admin("POST", `/v1/agents/${agentId}/points`, { kind: "adjustment", points: i, reason: `Correction ${i}` });
+    const agent = await open((await admin("POST", "/v1/tokens", { role: "agent", agentId })).token as string);
+    const rows = agent.locator("[data-testid=movement]");
+    await agent.locator("[data-testid=balance][data-balance='1540']").waitFor({ timeout: 15_000 });
+    expect(await rows.count()).toBe(50);
+    expect(await rows.first().textContent()).toContain("Correction 55");
+    await agent.getByTestId("older-movements").click();
+    await expect.poll(() => rows.count()).toBe(55);
+    expect(await rows.last().textContent()).toContain("Correction 1");
+    expect(await agent.getByTestId("older-movements").isVisible()).toBe(false);
+  });
 });

@@ -128,7 +128,9 @@ describe("badges as events arrive", () => {
     const a2 = await connect("contacts-day", s.agent.a2!);
     const lead = await connect("contacts-day", s.lead);
     const wall = await connect("contacts-day", s.display);
-    const b1Token = (await createToken(s.adminKey, { role: "agent", agentId: "b1" })).token;
+    // Another team's agent, on their own team's board: hears nothing of t1.
+    await json(await api(s.adminKey, "POST", "/v1/boards", { id: "contacts-day-t2", name: "Contacts today", teamId: "t2", metric: "contacts_handled", period: "day" }), 201);
+    const b1 = await connect("contacts-day-t2", (await createToken(s.adminKey, { role: "agent", agentId: "b1" })).token);
     const other = await connect("aht-day", s.lead);
 
     const batch = [...contacts("a1", 3), ev("a1", "csat", 4)];
@@ -155,7 +157,9 @@ describe("badges as events arrive", () => {
     expect(celebrations(wall.recognition)).toHaveLength(3);
     // The same celebration has one id on every socket, so a client with several boards open shows it once.
     expect(celebrations(other.recognition).map((c) => c.id).sort()).toEqual(celebrations(lead.recognition).map((c) => c.id).sort());
-    expect(b1Token).toBeTruthy();
+    expect(b1.recognition).toEqual([]);
+    // Nudges are the agent's own: none on the lead's, the wallboard's or a colleague's sockets.
+    for (const socket of [lead, wall, a2, other]) expect(nudges(socket.recognition)).toEqual([]);
 
     // Retried, and more of the same: nothing is awarded or celebrated again.
     await send(s, batch);
@@ -170,7 +174,7 @@ describe("badges as events arrive", () => {
     expect((await accountOf(s.adminKey, "a1")).balance).toBe(25);
     const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM badge_awards WHERE org_id = ?").bind(s.orgId).first<number>("n");
     expect(rows).toBe(2);
-    for (const socket of [a1, a2, lead, wall, other]) socket.ws.close();
+    for (const socket of [a1, a2, lead, wall, other, b1]) socket.ws.close();
   });
 
   it("an opted-out agent's achievement reaches them and their leads only; on an anonymised board colleagues hear of 'a colleague'", async () => {

@@ -22,6 +22,7 @@ const ui = {
   held: element("held-line", HTMLSpanElement),
   movements: element("movements", HTMLTableSectionElement),
   movementsEmpty: element("movements-empty", HTMLParagraphElement),
+  olderMovements: element("older-movements", HTMLButtonElement),
   goals: element("goals", HTMLUListElement),
   goalsEmpty: element("goals-empty", HTMLParagraphElement),
   badges: element("badges", HTMLUListElement),
@@ -142,12 +143,40 @@ async function refreshAgent(agentId: string): Promise<void> {
   }
 }
 
-function renderPoints(account: PointsAccount): void {
-  ui.balance.textContent = number(account.balance);
-  ui.balance.dataset["balance"] = String(account.balance);
-  showText(ui.held, account.held > 0 ? `(${number(account.held)} held for requests waiting for approval)` : undefined);
+/** Older pages of the points history the agent asked for ("Show older"), kept across refreshes. */
+const history = { latest: [] as PointsMovement[], older: [] as PointsMovement[], cursor: null as string | null, agentId: "" };
+
+async function showOlder(): Promise<void> {
+  if (!history.cursor) return;
+  ui.olderMovements.disabled = true;
+  try {
+    const page = await call<PointsAccount>("GET", `/v1/agents/${encodeURIComponent(history.agentId)}/points?limit=50&cursor=${history.cursor}`);
+    history.older.push(...page.movements);
+    history.cursor = page.nextCursor;
+    renderPoints(page, false);
+  } catch (error) {
+    showText(ui.notice, describeError(error));
+  } finally {
+    ui.olderMovements.disabled = false;
+  }
+}
+ui.olderMovements.addEventListener("click", () => void showOlder());
+
+/** `latest`: the account's newest page (a refresh); otherwise an older page was added. */
+function renderPoints(account: PointsAccount, latest = true): void {
+  if (latest) {
+    ui.balance.textContent = number(account.balance);
+    ui.balance.dataset["balance"] = String(account.balance);
+    showText(ui.held, account.held > 0 ? `(${number(account.held)} held for requests waiting for approval)` : undefined);
+    if (history.agentId !== account.agentId) Object.assign(history, { older: [], cursor: null, agentId: account.agentId });
+    if (history.older.length === 0) history.cursor = account.nextCursor;
+    history.latest = account.movements;
+  }
+  const oldestLatest = history.latest.at(-1)?.seq ?? Infinity;
+  const shown = [...history.latest, ...history.older.filter((m) => m.seq < oldestLatest)];
+  ui.olderMovements.hidden = history.cursor === null;
   ui.movements.replaceChildren(
-    ...account.movements.map((m) =>
+    ...shown.map((m) =>
       h(
         "tr",
         { "data-testid": "movement", "data-kind": m.kind },
@@ -158,7 +187,7 @@ function renderPoints(account: PointsAccount): void {
       ),
     ),
   );
-  ui.movementsEmpty.hidden = account.movements.length > 0;
+  ui.movementsEmpty.hidden = shown.length > 0;
 }
 
 function renderGoals(progress: readonly GoalProgress[]): void {
