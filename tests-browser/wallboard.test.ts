@@ -1,0 +1,59 @@
+/**
+ * The wallboard in real Chromium against the real Worker: a TV opened with a display token shows
+ * the podium as events arrive, celebrates, and rotates through the boards the token may see.
+ */
+import { describe, expect, it } from "vitest";
+import { skipBrowserTests, useBrowserHarness } from "./harness.ts";
+
+describe.skipIf(skipBrowserTests)("the wallboard", () => {
+  const harness = useBrowserHarness();
+
+  const displayToken = async (teamId: string) => {
+    const response = await fetch(`${harness.worker.url}/v1/tokens`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${harness.demo.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ role: "display", teamIds: [teamId] }),
+    });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { token: string }).token;
+  };
+
+  it("shows an event posted to the API on the podium, and celebrates a badge earned", async () => {
+    const team = harness.demo.teams.find((t) => t.id === "sales-south")!;
+    const [first, second, third, fourth] = team.agents as [string, string, string, string];
+    const page = await harness.newPage();
+    await page.goto(`${harness.worker.url}/wallboard.html?board=sales-south-contacts-handled-day#token=${await displayToken(team.id)}`);
+    await page.locator("[data-testid=wall-status][data-status=live]").waitFor({ timeout: 15_000 });
+    const { snapshot } = await harness.get<{ snapshot: { header: { name: string } } }>("/v1/boards/sales-south-contacts-handled-day", harness.demo.adminKey);
+    expect(await page.getByTestId("wall-title").textContent()).toBe(snapshot.header.name);
+    // The token never stays in the address bar.
+    expect(page.url()).not.toContain("token=");
+
+    const contacts = (agent: string, n: number) => Array.from({ length: n }, () => ({ agent, metric: "contacts_handled", value: 1 }));
+    await harness.post([...contacts(first, 4), ...contacts(second, 3), ...contacts(third, 2), ...contacts(fourth, 1)]);
+    const steps = page.locator("[data-testid=podium-step]");
+    await page.locator(`[data-testid=podium-step][data-rank="1"][data-score="4"]`).waitFor({ timeout: 15_000 });
+    expect(await steps.evaluateAll((els) => els.map((e) => [e.getAttribute("data-rank"), e.getAttribute("data-score")]))).toEqual([
+      ["1", "4"],
+      ["2", "3"],
+      ["3", "2"],
+    ]);
+
+    // Twenty in a shift is one of the demo's badges: the room hears of it.
+    await harness.post(contacts(second, 17));
+    await page.locator("[data-testid=cheer][data-kind=badge]", { hasText: "Twenty in a shift" }).waitFor({ timeout: 15_000 });
+    await page.locator(`[data-testid=podium-step][data-rank="1"][data-score="20"]`).waitFor({ timeout: 15_000 });
+    await harness.screenshot(page, "wallboard");
+  });
+
+  it("rotates through the boards its token may see", async () => {
+    const page = await harness.newPage();
+    await page.goto(`${harness.worker.url}/wallboard.html?rotate=5#token=${await displayToken("care-day")}`);
+    const title = page.getByTestId("wall-title");
+    await page.locator("[data-testid=wall-status][data-status=live]").waitFor({ timeout: 15_000 });
+    const firstTitle = await title.textContent();
+    expect(await page.getByTestId("wall-rotation").textContent()).toMatch(/^1 \/ \d+$/);
+    await expect.poll(() => title.textContent(), { timeout: 15_000 }).not.toBe(firstTitle);
+    expect(await page.getByTestId("wall-rotation").textContent()).toMatch(/^2 \/ \d+$/);
+  });
+});
