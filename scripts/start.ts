@@ -62,7 +62,8 @@ console.log(`
 
   Agent view     ${url}/?board=${board.id}#token=${agentToken}
   Lead view      ${url}/?board=${board.id}#token=${leadToken}
-  Wallboard      ${url}/?board=${board.id}#token=${displayToken}
+  Wallboard (TV) ${url}/wallboard.html?rotate=20#token=${displayToken}
+  Recognition    ${url}/rewards.html#token=${agentToken}   (the lead's: ${url}/rewards.html#token=${leadToken})
   Admin page     ${url}/admin#token=${adminToken}
   (the agent is ${team.agents[0]} on ${team.name}; agent, lead and admin links last 8 hours)
 ${demo.rollups?.length ? `\n  Roll-ups (full view):\n${demo.rollups.map((r) => `  ${r.name.padEnd(34)} ${url}/?board=${r.id}#token=${adminToken}`).join("\n")}\n` : ""}
