@@ -1,7 +1,9 @@
 /**
  * The wallboard in real Chromium against the real Worker: a TV opened with a display token shows
- * the podium as events arrive, celebrates, and rotates through the boards the token may see.
+ * the podium as events arrive, celebrates, rotates through the boards the token may see, and comes
+ * back by itself after the network drops.
  */
+import type { WebSocketRoute } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { skipBrowserTests, useBrowserHarness } from "./harness.ts";
 
@@ -55,5 +57,25 @@ describe.skipIf(skipBrowserTests)("the wallboard", () => {
     expect(await page.getByTestId("wall-rotation").textContent()).toMatch(/^1 \/ \d+$/);
     await expect.poll(() => title.textContent(), { timeout: 15_000 }).not.toBe(firstTitle);
     expect(await page.getByTestId("wall-rotation").textContent()).toMatch(/^2 \/ \d+$/);
+  });
+
+  it("comes back by itself after the connection drops, showing what was posted meanwhile", async () => {
+    const team = harness.demo.teams.find((t) => t.id === "care-evening")!;
+    const [agent] = team.agents as [string];
+    const servers: WebSocketRoute[] = [];
+    const page = await harness.newPage();
+    await page.routeWebSocket(/\/v1\/boards\/[^/]+\/live/, (ws) => {
+      servers.push(ws.connectToServer());
+    });
+    await page.goto(`${harness.worker.url}/wallboard.html?board=care-evening-contacts-handled-day#token=${await displayToken(team.id)}`);
+    const live = page.locator("[data-testid=wall-status][data-status=live]");
+    await live.waitFor({ timeout: 15_000 });
+
+    await servers[0]!.close({ code: 4000, reason: "test: network dropped" });
+    await page.locator("[data-testid=wall-status][data-status=reconnecting]").waitFor({ timeout: 15_000 });
+    await harness.post([{ agent, metric: "contacts_handled", value: 1 }, { agent, metric: "contacts_handled", value: 1 }]);
+    await live.waitFor({ timeout: 15_000 });
+    await page.locator(`[data-testid=podium-step][data-agent-id="${agent}"][data-score="2"]`).waitFor({ timeout: 15_000 });
+    expect(servers.length).toBeGreaterThanOrEqual(2);
   });
 });
