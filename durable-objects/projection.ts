@@ -130,6 +130,12 @@ function comparisons(board: ProjectableBoard, agent: string): Pick<Row, "change"
   return { ...(change ? { change } : {}), ...(previousRank === undefined ? {} : { previousRank }) };
 }
 
+/** Whether the board's wallboard view names this agent: their place is among those it shows, and they are not anonymous there. */
+export function namedOnWallboard(board: ProjectableBoard & { isOptedOut(agentId: string): boolean }, agent: string): boolean {
+  if (board.visibility.anonymise || board.isOptedOut(agent)) return false;
+  return visibleStandings(board.ranking, board.visibility, null).some((s) => s.member === agent);
+}
+
 /** The places a mode shows to a wallboard (`me` null), or to an agent in the personal modes. */
 function visibleStandings(ranking: RankedBoard, { mode, n, k }: Visibility, me: string | null): Standing[] {
   switch (mode) {

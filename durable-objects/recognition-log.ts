@@ -77,8 +77,12 @@ export class RecognitionLog {
         agent TEXT NOT NULL, metric TEXT NOT NULL, day_start INTEGER NOT NULL, PRIMARY KEY (agent, metric, day_start)
       ) WITHOUT ROWID;
     `);
-    this.#pending =
-      sql.exec("SELECT 1 FROM awards WHERE drained = 0 UNION ALL SELECT 1 FROM rule_points LIMIT 1").toArray().length > 0;
+    this.#pending = this.#undrained();
+  }
+
+  /** Whether awards or accrued points wait for D1 (read from storage). */
+  #undrained(): boolean {
+    return this.sql.exec("SELECT 1 FROM awards WHERE drained = 0 UNION ALL SELECT 1 FROM rule_points LIMIT 1").toArray().length > 0;
   }
 
   /** Records the award unless its key is taken; true when this call recorded it. */
@@ -196,7 +200,7 @@ export class RecognitionLog {
       const rows = this.sql.exec<AwardRow>("SELECT * FROM awards WHERE drained = 0 ORDER BY at LIMIT ?", DRAIN_BATCH).toArray();
       if (rows.length === 0) {
         // Points may have accrued while D1 was being written: they wait for the next drain.
-        this.#pending = this.sql.exec("SELECT 1 FROM rule_points LIMIT 1").toArray().length > 0;
+        this.#pending = this.#undrained();
         return;
       }
       const statements = rows.flatMap((r) => {

@@ -10,7 +10,7 @@ import type { CelebrationFrame, GoalProgress, NudgeFrame } from "../protocol/ind
 import { goalStanding, meets } from "../protocol/pace.ts";
 import type { EventKind } from "./aggregation.ts";
 import type { LiveBoard } from "./live-board.ts";
-import type { Viewer } from "./projection.ts";
+import { namedOnWallboard, type Viewer } from "./projection.ts";
 import {
   type BadgeDef,
   biggestClimbers,
@@ -69,15 +69,6 @@ function scoreCounts(board: LiveBoard, agent: string): boolean {
   const { direction, aggregation } = board.config.metric;
   const grows = direction === "higher" && (aggregation === "count" || aggregation === "sum" || aggregation === "max");
   return grows || board.ranking.has(agent);
-}
-
-/** Whether colleagues see this agent by name on the board: not anonymised, and within its top N when it shows only those. */
-function shownByName(board: LiveBoard, agent: string): boolean {
-  const { mode, n, anonymise } = board.visibility;
-  if (anonymise) return false;
-  if (mode !== "top_n" && mode !== "top_n_and_me") return true;
-  const place = board.ranking.placeOf(agent);
-  return place !== undefined && place <= n;
 }
 
 /** Modes whose wallboard view names people: colleagues may hear of each other's achievements there. */
@@ -362,7 +353,7 @@ export class TeamRecognition {
         const judges = [board, ...c.sources];
         if (!judges.every((b) => PUBLIC_MODES.has(b.visibility.mode) && !b.isOptedOut(c.agent))) return null;
         // Named as the viewer's board names people, and as the boards it came from would.
-        const named = !board.visibility.anonymise && c.sources.every((b) => shownByName(b, c.agent));
+        const named = !board.visibility.anonymise && c.sources.every((b) => namedOnWallboard(b, c.agent));
         return { ...base, board: boardId, agent: named ? person : null, message: c.text(named ? person.name : "A colleague") };
       });
     }
