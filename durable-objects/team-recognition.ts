@@ -57,8 +57,8 @@ export interface RecognitionHost {
  * `first` badge's metric's boards); colleagues hear of it only if each of them would show the
  * agent to them. Kudos and lead's awards have none: the viewer's own board decides.
  */
-type Celebration = Pick<CelebrationFrame, "kind" | "badge" | "metric"> & { agent: string; board?: string; sources: readonly LiveBoard[]; text: (who: string) => string };
-type Nudge = { agent: string; board: string | null; kind: NudgeFrame["kind"]; message: string };
+type Celebration = Pick<CelebrationFrame, "kind" | "badge" | "metric" | "target" | "period" | "note"> & { agent: string; board?: string; sources: readonly LiveBoard[]; text: (who: string) => string };
+type Nudge = Pick<NudgeFrame, "kind" | "message" | "rank" | "gap" | "target" | "metric" | "badge" | "points"> & { agent: string; board: string | null };
 
 /**
  * Whether an agent's score on a board is one to award by: a score that only grows (a count, a sum,
@@ -69,6 +69,11 @@ function scoreCounts(board: LiveBoard, agent: string): boolean {
   const { direction, aggregation } = board.config.metric;
   const grows = direction === "higher" && (aggregation === "count" || aggregation === "sum" || aggregation === "max");
   return grows || board.ranking.has(agent);
+}
+
+/** The fields that have a value: frames leave out what does not apply. */
+function defined<T extends object>(fields: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 /** Modes whose wallboard view names people: colleagues may hear of each other's achievements there. */
@@ -144,8 +149,8 @@ export class TeamRecognition {
     const celebration: Celebration =
       notice.kind === "badge" && notice.badge
         ? { kind: "badge", agent: notice.agent, badge: notice.badge, sources: [], text: (who) => `${who} earned ${notice.badge!.icon} ${notice.badge!.name}` }
-        : { kind: "kudos", agent: notice.agent, sources: [], text: (who) => `${who} received kudos${notice.message ? `: “${notice.message}”` : ""}` };
-    const nudges: Nudge[] = notice.kind === "badge" && notice.badge ? [{ agent: notice.agent, board: null, kind: "badge_earned", message: `You earned ${notice.badge.icon} ${notice.badge.name}` }] : [];
+        : { kind: "kudos", agent: notice.agent, sources: [], ...(notice.message ? { note: notice.message } : {}), text: (who) => `${who} received kudos${notice.message ? `: “${notice.message}”` : ""}` };
+    const nudges: Nudge[] = notice.kind === "badge" && notice.badge ? [{ agent: notice.agent, board: null, kind: "badge_earned", badge: notice.badge, message: `You earned ${notice.badge.icon} ${notice.badge.name}` }] : [];
     return this.#send([celebration], nudges, now);
   }
 
@@ -247,12 +252,12 @@ export class TeamRecognition {
       const goal = goalFor(rules, agent, metric.key, periodKind);
       if (goal && meets(metric.direction, score, goal.target)) {
         if (this.log.mark(`goal:${goal.id}:${agent}:${period.start}`, now)) {
-          celebrations.push({ kind: "goal", agent, metric: { key: metric.key, label: metric.label }, sources: [board], text: (who) => `${who} hit the ${periodKind}'s ${metric.label} goal (${goal.target})` });
+          celebrations.push({ kind: "goal", agent, metric: { key: metric.key, label: metric.label }, target: goal.target, period: periodKind, sources: [board], text: (who) => `${who} hit the ${periodKind}'s ${metric.label} goal (${goal.target})` });
           if (periodKind === "day") this.#streaks(board, agent, now, celebrations, nudges);
         }
       } else if (goal && metric.direction === "higher" && score >= goal.target * CLOSE_TO_GOAL) {
         if (this.log.mark(`close:${goal.id}:${agent}:${period.start}`, now)) {
-          nudges.push({ agent, board: board.config.id, kind: "close_to_goal", message: `${goal.target - score} more ${metric.label} to your goal of ${goal.target}` });
+          nudges.push({ agent, board: board.config.id, kind: "close_to_goal", gap: goal.target - score, target: goal.target, metric: { key: metric.key, label: metric.label }, message: `${goal.target - score} more ${metric.label} to your goal of ${goal.target}` });
         }
       }
     }
@@ -302,7 +307,7 @@ export class TeamRecognition {
     if (!this.log.award(award)) return;
     const shown = { id: badge.id, name: badge.name, icon: badge.icon };
     celebrations.push({ kind: "badge", agent, badge: shown, sources, text: (who) => `${who} earned ${badge.icon} ${badge.name}` });
-    nudges.push({ agent, board: null, kind: "badge_earned", message: `You earned ${badge.icon} ${badge.name}${badge.points > 0 ? ` (+${badge.points} points)` : ""}` });
+    nudges.push({ agent, board: null, kind: "badge_earned", badge: shown, points: badge.points, message: `You earned ${badge.icon} ${badge.name}${badge.points > 0 ? ` (+${badge.points} points)` : ""}` });
   }
 
   /** The agents the mover passed (the nearest few), each told once a minute at most. */
@@ -314,7 +319,7 @@ export class TeamRecognition {
       const key = `overtaken:${board.config.id}:${standing.member}`;
       if ((this.#nudged.get(key) ?? 0) > now - OVERTAKEN_NUDGE_EVERY_MS) continue;
       this.#nudged.set(key, now);
-      nudges.push({ agent: standing.member, board: board.config.id, kind: "overtaken", message: `You were overtaken on ${board.config.name}: you are now #${standing.rank}` });
+      nudges.push({ agent: standing.member, board: board.config.id, kind: "overtaken", rank: standing.rank, message: `You were overtaken on ${board.config.name}: you are now #${standing.rank}` });
     }
   }
 
@@ -334,7 +339,7 @@ export class TeamRecognition {
     const unit = board.config.metric.unit ? ` ${board.config.metric.unit}` : "";
     // The gap would tell the score ahead when the board hides scores.
     const togo = board.visibility.showScores ? `: ${Math.round(gap * 100) / 100}${unit} to go` : "";
-    nudges.push({ agent, board: board.config.id, kind: "within_reach", message: `#${ahead.rank} on ${board.config.name} is within reach${togo}` });
+    nudges.push({ agent, board: board.config.id, kind: "within_reach", rank: ahead.rank, ...(board.visibility.showScores ? { gap: Math.round(gap * 100) / 100 } : {}), message: `#${ahead.rank} on ${board.config.name} is within reach${togo}` });
   }
 
   /** Sends the celebrations to every socket that may know of them, the nudges to the agents' own. */
@@ -344,7 +349,8 @@ export class TeamRecognition {
     for (const c of celebrations) {
       const id = crypto.randomUUID();
       const person = { id: c.agent, name: this.#name(c.agent) };
-      const base = { type: "celebration" as const, id, kind: c.kind, at, ...(c.badge ? { badge: c.badge } : {}), ...(c.metric ? { metric: c.metric } : {}) };
+      const { kind, badge, metric, target, period, note } = c;
+      const base = { type: "celebration" as const, id, kind, at, ...defined({ badge, metric, target, period, note }) };
       sent += this.host.notify((boardId, viewer) => {
         const board = this.host.board(boardId);
         if (!board || (c.board !== undefined && c.board !== boardId)) return null;
@@ -358,7 +364,8 @@ export class TeamRecognition {
       });
     }
     for (const n of nudges) {
-      const frame = { type: "nudge" as const, id: crypto.randomUUID(), kind: n.kind, message: n.message, at };
+      const { kind, message, rank, gap, target, metric, badge, points } = n;
+      const frame = { type: "nudge" as const, id: crypto.randomUUID(), kind, at, ...defined({ rank, gap, target, metric, badge, points }), message };
       sent += this.host.notify((boardId, viewer) =>
         viewer.kind === "agent" && viewer.agentId === n.agent && (n.board === null || n.board === boardId) ? { ...frame, board: boardId } : null,
       );

@@ -1064,6 +1064,12 @@ export const CelebrationFrame = z.object({
   me: z.literal(true).optional(),
   badge: z.object({ id: z.string(), name: z.string(), icon: z.string() }).optional(),
   metric: z.object({ key: z.string(), label: z.string() }).optional(),
+  /** A goal's target and period (`goal`). */
+  target: z.number().optional(),
+  period: z.enum(["day", "week", "month", "quarter"]).optional(),
+  /** What the giver wrote (`kudos`). */
+  note: z.string().optional(),
+  /** The celebration in English; pages compose their own language from the fields above. */
   message: z.string(),
   at: Instant,
 });
@@ -1078,6 +1084,17 @@ export const NudgeFrame = z.object({
   id: z.string(),
   board: z.string(),
   kind: z.enum(["overtaken", "within_reach", "close_to_goal", "badge_earned"]),
+  /** The agent's rank now (`overtaken`), or the rank within reach (`within_reach`). */
+  rank: z.number().int().optional(),
+  /** What is left to go: to the rank within reach (only where the board shows scores), or to the goal. */
+  gap: z.number().optional(),
+  /** The goal's target (`close_to_goal`). */
+  target: z.number().optional(),
+  metric: z.object({ key: z.string(), label: z.string() }).optional(),
+  badge: z.object({ id: z.string(), name: z.string(), icon: z.string() }).optional(),
+  /** The points a badge brought (`badge_earned`). */
+  points: z.number().optional(),
+  /** The nudge in English; pages compose their own language from the fields above. */
   message: z.string(),
   at: Instant,
 });

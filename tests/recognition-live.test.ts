@@ -145,6 +145,9 @@ describe("badges as events arrive", () => {
     ]);
     expect(mine.find((c) => c.badge?.id === "three")?.message).toBe("You earned 🔥 Three a day");
     expect(nudges(a1.recognition).map((n) => n.kind)).toEqual(["badge_earned", "badge_earned"]);
+    // Pages compose their own language from the fields; `message` is the English of them.
+    expect(nudges(a1.recognition).find((n) => n.badge?.id === "three")).toMatchObject({ badge: { name: "Three a day", icon: "🔥" }, points: 20 });
+    expect(mine.find((c) => c.kind === "goal")).toMatchObject({ metric: { key: "contacts_handled" }, target: 3, period: "day" });
     // What one batch earned travels together: one `notices` frame per socket, not one frame per notice.
     expect(a1.raw.filter((text) => text.startsWith('{"type":"notices"'))).toHaveLength(1);
     expect(wall.raw.filter((text) => text.startsWith('{"type":"notices"'))).toHaveLength(1);
@@ -337,11 +340,14 @@ describe("nudges and goals", () => {
     await send(s, contacts("a2", 2));
     await a2.until(() => nudges(a2.recognition).some((n) => n.kind === "within_reach"));
     expect(nudges(a2.recognition).find((n) => n.kind === "within_reach")?.message).toBe("#1 on Contacts today is within reach: 1 to go");
+    expect(nudges(a2.recognition).find((n) => n.kind === "within_reach")).toMatchObject({ board: "contacts-day", rank: 1, gap: 1 });
     await send(s, contacts("a2", 2));
     await a1.until(() => nudges(a1.recognition).some((n) => n.kind === "overtaken"));
     expect(nudges(a1.recognition).find((n) => n.kind === "overtaken")?.message).toBe("You were overtaken on Contacts today: you are now #2");
+    expect(nudges(a1.recognition).find((n) => n.kind === "overtaken")?.rank).toBe(2);
     await a2.until(() => nudges(a2.recognition).some((n) => n.kind === "close_to_goal"));
     expect(nudges(a2.recognition).find((n) => n.kind === "close_to_goal")?.message).toBe("1 more Contacts to your goal of 5");
+    expect(nudges(a2.recognition).find((n) => n.kind === "close_to_goal")).toMatchObject({ gap: 1, target: 5, metric: { key: "contacts_handled", label: "Contacts" } });
     await settle();
     expect(nudges(a3.recognition)).toEqual([]);
     expect(nudges(a1.recognition).every((n) => n.kind === "overtaken")).toBe(true);
@@ -353,6 +359,7 @@ describe("nudges and goals", () => {
     await send(s, contacts("a3", 2)); // a3 at 2, one behind a1 at #2
     await a3.until(() => nudges(a3.recognition).some((n) => n.kind === "within_reach"));
     expect(nudges(a3.recognition).find((n) => n.kind === "within_reach")?.message).toBe("#2 on Contacts today is within reach");
+    expect(nudges(a3.recognition).find((n) => n.kind === "within_reach")).not.toHaveProperty("gap");
     await json(await api(s.adminKey, "PATCH", "/v1/boards/contacts-day/visibility", { mode: "only_me", showScores: true }), 200);
     const before = nudges(a2.recognition).length;
     await send(s, contacts("a3", 3)); // a3 at 5 passes a2 at 4, who was never overtaken before
@@ -417,7 +424,7 @@ describe("nudges and goals", () => {
     const a3 = await connect("contacts-day", s.agent.a3!);
     await json(await api(s.agent.a1!, "POST", "/v1/kudos", { to: "a2", message: "Thanks for covering" }), 201);
     await a3.until(() => celebrations(a3.recognition).length === 1);
-    expect(celebrations(a3.recognition)[0]).toMatchObject({ kind: "kudos", agent: { id: "a2" }, message: "Agent A2 received kudos: “Thanks for covering”" });
+    expect(celebrations(a3.recognition)[0]).toMatchObject({ kind: "kudos", agent: { id: "a2" }, note: "Thanks for covering", message: "Agent A2 received kudos: “Thanks for covering”" });
     a3.ws.close();
   });
 });

@@ -4,26 +4,39 @@
  * send to a server) or from this browser's storage. What a viewer sees is decided by the server;
  * this page shows the rows it is sent and says which rule is in force.
  */
-import type { Board, BoardList, CelebrationFrame, GoalProgress, Me, NudgeFrame, PeriodWindow, QualifyingEntry, Row, Visibility } from "../../protocol/index.ts";
+import type { BadgeAward, Board, BoardList, CelebrationFrame, GoalProgress, Me, NudgeFrame, PeriodWindow, PointsAccount, QualifyingEntry, Row, Visibility } from "../../protocol/index.ts";
 import { describePeriod, formatScore } from "./format.ts";
 import { goalItem, withScore } from "./goals.ts";
+import { languagePicker, locale, translatePage } from "./i18n.ts";
+import { common } from "./messages/common.ts";
+import { m } from "./messages/live.ts";
+import { noticeText } from "./messages/notices.ts";
 import { api, ApiError, describeError, element, fillBoardSelect, h, setUpCredential, showText } from "./page.ts";
-import { type BoardConnection, type BoardState, type ConnectionStatus, connectBoard } from "./sdk.ts";
+import { type BoardConnection, type BoardState, type ConnectionStatus, connectBoard, emptyBoardState } from "./sdk.ts";
 
 const TOKEN_STORAGE_KEY = "floorboard.readKey";
 const HIGHLIGHT_MS = 2_000;
 /** Screen readers hear about rank changes at most this often, however busy the floor is. */
 const ANNOUNCE_INTERVAL_MS = 5_000;
 const MAX_ANNOUNCED_MOVES = 3;
+/**
+ * An agent's boards are all kept live (their own team's, its department's and the org's: a
+ * handful), so "My boards" shows their rank on each as it changes and switching is instant. Past
+ * this many, the rest connect when opened.
+ */
+const MAX_LIVE_BOARDS = 12;
 
 const STATUS_TEXT: Record<ConnectionStatus, string> = {
-  connecting: "Connecting…",
-  live: "Live",
-  reconnecting: "Reconnecting…",
-  closed: "Closed",
+  connecting: common.connecting,
+  live: common.live,
+  reconnecting: common.reconnecting,
+  closed: common.closed,
 };
 
+translatePage({ ...common, ...m });
+
 const ui = {
+  bar: element("bar", HTMLElement),
   picker: element("picker", HTMLDivElement),
   select: element("board-select", HTMLSelectElement),
   optOutField: element("opt-out-field", HTMLDivElement),
@@ -31,6 +44,12 @@ const ui = {
   forgetKey: element("forget-key", HTMLButtonElement),
   notice: element("notice", HTMLParagraphElement),
   keyForm: element("key-form", HTMLFormElement),
+  myBoards: element("my-boards", HTMLElement),
+  myBoardsList: element("my-boards-list", HTMLUListElement),
+  rewardsLink: element("rewards-link", HTMLAnchorElement),
+  myPoints: element("my-points", HTMLElement),
+  myBalance: element("my-balance", HTMLSpanElement),
+  myBadges: element("my-badges", HTMLUListElement),
   board: element("board", HTMLElement),
   title: element("board-title", HTMLHeadingElement),
   metric: element("board-metric", HTMLSpanElement),
@@ -53,26 +72,40 @@ const ui = {
   myGoals: element("my-goals", HTMLElement),
   myGoalsList: element("my-goals-list", HTMLUListElement),
 };
+ui.bar.insertBefore(languagePicker(common.language), ui.forgetKey);
 
-let connection: BoardConnection | null = null;
+/** The boards' live connections, by board id: all of an agent's (up to MAX_LIVE_BOARDS), otherwise the open one. */
+const connections = new Map<string, BoardConnection>();
+let boardNames = new Map<string, string>();
+let openId: string | null = null;
+/** An agent's page keeps every board live and shows "My boards"; others watch one board at a time. */
+let agentPage = false;
+
+function closeAll(): void {
+  for (const connection of connections.values()) connection.close();
+  connections.clear();
+  openId = null;
+  myBoards.clear();
+}
 
 const credential = setUpCredential({
   storageKey: TOKEN_STORAGE_KEY,
   form: ui.keyForm,
-  heading: "Show a live board",
-  label: "Board link token or read API key",
-  hint: ["The part after ", h("code", {}, "#token="), " in the link your admin gave you, or an API key with the ", h("code", {}, "read"), " scope (it starts with ", h("code", {}, "fb_"), ")."],
-  submit: "Show boards",
+  heading: m.formHeading,
+  label: m.formLabel,
+  hint: m.formHint,
+  submit: m.formSubmit,
   forget: ui.forgetKey,
   notice: ui.notice,
   use: (token) => void showBoards(token),
   drop: () => {
-    connection?.close();
-    connection = null;
+    closeAll();
     ui.board.hidden = true;
     ui.picker.hidden = true;
     ui.optOutField.hidden = true;
+    ui.rewardsLink.hidden = true;
     goals.stop();
+    points.stop();
   },
 });
 
@@ -81,21 +114,29 @@ const showNotice = (message?: string) => showText(ui.notice, message);
 async function showBoards(token: string): Promise<void> {
   showNotice();
   let boards: Board[];
+  let me: Me | null;
   try {
-    boards = (await api<BoardList>(token, "GET", "/v1/boards")).boards.filter((b) => b.active);
+    [boards, me] = await Promise.all([
+      api<BoardList>(token, "GET", "/v1/boards").then((list) => list.boards.filter((b) => b.active)),
+      // Keys have no "me"; an answer lost here only costs the agent's own tools.
+      api<Me>(token, "GET", "/v1/me").catch(() => null),
+    ]);
   } catch (error) {
     if (error instanceof ApiError && error.refusedCredential) {
-      credential.ask(`That link or key was refused (${error.status}). Paste the token from your board link, or a read API key.`);
+      credential.ask(`${common.refused(error.status)} ${m.pasteAgain}`);
     } else {
       ui.keyForm.hidden = false;
-      showNotice(`Could not load the boards: ${describeError(error)}`);
+      showNotice(common.couldNotLoad(m.theBoards, describeError(error)));
     }
     return;
   }
   credential.accepted();
-  void showAgentTools(token);
+  closeAll();
+  boardNames = new Map(boards.map((b) => [b.id, b.name]));
+  agentPage = me?.role === "agent" && me.agent !== null;
+  if (me && agentPage) showAgentTools(token, me);
   if (boards.length === 0) {
-    showNotice("There are no active boards for you to see yet.");
+    showNotice(m.noBoards);
     return;
   }
 
@@ -103,8 +144,15 @@ async function showBoards(token: string): Promise<void> {
   ui.picker.hidden = false;
   const requested = new URLSearchParams(location.search).get("board");
   const chosen = boards.find((b) => b.id === requested) ?? boards[0]!;
-  if (requested && chosen.id !== requested) showNotice(`No active board '${requested}' for you; showing ${chosen.name}.`);
-  ui.select.value = chosen.id;
+  if (requested && chosen.id !== requested) showNotice(m.noSuchBoard(requested, chosen.name));
+  if (agentPage) {
+    const live = [chosen, ...boards.filter((b) => b !== chosen)].slice(0, MAX_LIVE_BOARDS);
+    myBoards.show(boards, live, (boardId) => {
+      showNotice();
+      openBoard(boardId, token);
+    });
+    for (const board of live) connect(board.id, token);
+  }
   ui.select.onchange = () => {
     showNotice();
     openBoard(ui.select.value, token);
@@ -112,19 +160,14 @@ async function showBoards(token: string): Promise<void> {
   openBoard(chosen.id, token);
 }
 
-/** An agent's own: the switch that hides their name from colleagues and wallboards, and their goals. */
-async function showAgentTools(token: string): Promise<void> {
-  ui.optOutField.hidden = true;
-  goals.stop();
-  let me: Me;
-  try {
-    me = await api<Me>(token, "GET", "/v1/me");
-  } catch {
-    return; // Not an agent's token, or the answer was lost: no switch either way.
-  }
-  if (me.role !== "agent" || !me.agent) return;
+/** An agent's own: the switch that hides their name from colleagues and wallboards, their goals, their rewards. */
+function showAgentTools(token: string, me: Me): void {
   goals.start(token);
-  ui.optOut.checked = me.agent.optedOut;
+  points.start(token, me.agent!.id);
+  // The recognition page (the store, the points' history) takes the same credential.
+  ui.rewardsLink.href = `/rewards.html#token=${encodeURIComponent(token)}`;
+  ui.rewardsLink.hidden = false;
+  ui.optOut.checked = me.agent?.optedOut ?? false;
   ui.optOutField.hidden = false;
   ui.optOut.onchange = async () => {
     const wanted = ui.optOut.checked;
@@ -132,41 +175,126 @@ async function showAgentTools(token: string): Promise<void> {
     try {
       const answer = await api<Me>(token, "PATCH", "/v1/me", { optedOut: wanted });
       ui.optOut.checked = answer.agent?.optedOut ?? wanted;
-      announce(ui.optOut.checked ? "Your name is now hidden from colleagues." : "Your name is shown to colleagues again.");
+      announce(ui.optOut.checked ? m.nameHidden : m.nameShown);
     } catch (error) {
       ui.optOut.checked = !wanted;
-      showNotice(`Could not change whether your name is shown: ${describeError(error)}`);
+      showNotice(m.couldNotOptOut(describeError(error)));
     } finally {
       ui.optOut.disabled = false;
     }
   };
 }
 
-function openBoard(boardId: string, token: string): void {
-  connection?.close();
-  const url = new URL(location.href);
-  url.searchParams.set("board", boardId);
-  history.replaceState(null, "", url.pathname + url.search);
-
-  resetBoardView();
-  ui.board.hidden = false;
+/** The board's live connection, opened if it is not yet. */
+function connect(boardId: string, token: string): BoardConnection {
+  const existing = connections.get(boardId);
+  if (existing) return existing;
   const opened = connectBoard({
     baseUrl: location.origin,
     boardId,
     token,
     onChange: (state, previous) => {
+      myBoards.update(state, previous);
+      goals.follow(state);
+      if (boardId !== openId) return;
       renderBoard(state, previous);
       renderCounters(opened);
-      goals.follow(state);
     },
     onStatus: (status, detail) => {
+      myBoards.status(boardId, status);
+      if (boardId !== openId) return;
       renderStatus(status, detail);
       renderCounters(opened);
     },
     onRecognition: showRecognition,
   });
-  connection = opened;
+  connections.set(boardId, opened);
+  return opened;
 }
+
+function openBoard(boardId: string, token: string): void {
+  if (!agentPage) {
+    // One board at a time: a lead's or admin's board may be a big one.
+    for (const [id, connection] of connections) if (id !== boardId) connection.close();
+    for (const id of [...connections.keys()]) if (id !== boardId) connections.delete(id);
+  }
+  const url = new URL(location.href);
+  url.searchParams.set("board", boardId);
+  history.replaceState(null, "", url.pathname + url.search);
+  ui.select.value = boardId;
+
+  openId = boardId;
+  resetBoardView();
+  ui.board.hidden = false;
+  myBoards.select(boardId);
+  const connection = connect(boardId, token);
+  // A board already live (an agent's) shows at once what it holds.
+  const state = connection.state();
+  if (state.header) renderBoard(state, emptyBoardState(boardId));
+  renderStatus(connection.status());
+  renderCounters(connection);
+}
+
+/**
+ * "My boards", on an agent's page: their rank and score on each of their boards as the board's
+ * visibility allows (hidden, not ranked yet, or where they stand), kept live; one click (or Enter)
+ * opens a board. A move of their own on a board not open is read out.
+ */
+const myBoards = (() => {
+  const cards = new Map<string, { item: HTMLLIElement; button: HTMLButtonElement; standing: HTMLSpanElement; score: HTMLSpanElement; period: HTMLSpanElement }>();
+  return {
+    show(boards: readonly Board[], live: readonly Board[], open: (boardId: string) => void) {
+      cards.clear();
+      const items = boards.map((board) => {
+        const standing = h("span", { class: "standing", "data-testid": "my-board-standing" }, live.includes(board) ? common.connecting : "–");
+        const score = h("span", { class: "my-score", "data-testid": "my-board-score" });
+        const period = h("span", { class: "my-period" });
+        const button = h("button", { type: "button", "aria-label": m.openBoard(board.name) }, h("span", { class: "my-board-name" }, board.name), period, standing, score);
+        button.addEventListener("click", () => open(board.id));
+        const item = h("li", { class: "my-board", "data-testid": "my-board", "data-board": board.id }, button);
+        cards.set(board.id, { item, button, standing, score, period });
+        return item;
+      });
+      ui.myBoardsList.replaceChildren(...items);
+      ui.myBoards.hidden = false;
+    },
+    clear() {
+      cards.clear();
+      ui.myBoardsList.replaceChildren();
+      ui.myBoards.hidden = true;
+    },
+    select(boardId: string) {
+      for (const [id, card] of cards) {
+        if (id === boardId) card.button.setAttribute("aria-current", "true");
+        else card.button.removeAttribute("aria-current");
+      }
+    },
+    status(boardId: string, status: ConnectionStatus) {
+      const card = cards.get(boardId);
+      if (card) card.item.dataset["status"] = status;
+    },
+    update(state: BoardState, previous: BoardState) {
+      const card = cards.get(state.boardId);
+      if (!card || !state.header) return;
+      const data = card.item.dataset;
+      if (state.period) card.period.textContent = describePeriod(state.period, state.header.timeZone);
+      const me = state.me;
+      const qualifying = state.qualifying.find((q) => q.me);
+      setData(data, "rank", me ? String(me.rank) : undefined);
+      setData(data, "score", me?.score === undefined ? undefined : String(me.score));
+      if (state.visibility?.mode === "hidden") card.standing.textContent = m.hiddenShort;
+      else if (me) card.standing.textContent = state.total === null ? `#${me.rank}` : m.rankOf(me.rank, state.total);
+      else if (qualifying) card.standing.textContent = m.qualifyingShort(qualifying.volume, qualifying.required);
+      else card.standing.textContent = m.noScoreShort;
+      card.score.textContent = me?.score === undefined ? "" : formatScore(me.score, state.header.metric.unit);
+      // The agent's own move on a board they are not looking at (the open board's moves are read out with the rest).
+      const before = previous.me?.rank;
+      if (state.boardId !== openId && me && before !== undefined && before !== me.rank && previous.period?.start === state.period?.start) {
+        announce(me.rank < before ? m.youUp(state.header.name, me.rank) : m.youDown(state.header.name, me.rank));
+      }
+    },
+  };
+})();
 
 // -----------------------------------------------------------------------------------------------
 // Rendering
@@ -177,8 +305,10 @@ const MAX_RECOGNITION_SHOWN = 4;
 /** A celebration or a nudge, shown for a while at the top of the board (and read out politely). */
 function showRecognition(frame: CelebrationFrame | NudgeFrame): void {
   if (frame.type === "celebration" && frame.kind === "goal" && frame.me) goals.reload();
+  // Points and badges of the agent's own: a badge, kudos received.
+  if (frame.type === "celebration" && frame.me) points.earned(frame.badge);
   const icon = frame.type === "celebration" ? (frame.badge?.icon ?? (frame.kind === "first_place" ? "🥇" : frame.kind === "kudos" ? "🙌" : "🎯")) : "💡";
-  const item = h("li", { class: `recognition ${frame.type}`, "data-kind": frame.kind, "data-testid": frame.type }, h("span", { "aria-hidden": "true" }, icon), " ", frame.message);
+  const item = h("li", { class: `recognition ${frame.type}`, "data-kind": frame.kind, "data-testid": frame.type }, h("span", { "aria-hidden": "true" }, icon), " ", noticeText(frame, (id) => boardNames.get(id)));
   ui.recognition.prepend(item);
   while (ui.recognition.children.length > MAX_RECOGNITION_SHOWN) ui.recognition.lastElementChild!.remove();
   setTimeout(() => item.remove(), RECOGNITION_SHOWN_MS);
@@ -194,17 +324,19 @@ const goals = (() => {
   let token = "";
   let shown: GoalProgress[] = [];
   let timers: ReturnType<typeof setInterval>[] = [];
-  let last: BoardState | null = null;
+  /** The latest state of each live board, for the goals tracked on it. */
+  const latest = new Map<string, BoardState>();
 
   const render = () => {
     ui.myGoalsList.replaceChildren(...shown.map(goalItem));
     ui.myGoals.hidden = shown.length === 0;
   };
-  /** The goals tracked on this board take the agent's own row's score (when the view shows it). */
-  const apply = (state: BoardState) => {
+  /** The goals tracked on a live board take the agent's own row's score there (when the view shows it). */
+  const apply = () => {
     shown = shown.map((goal) => {
-      const own = state.me;
-      if (goal.board !== state.boardId || state.period?.start !== goal.periodStart || own?.score === undefined) return goal;
+      const state = goal.board === null ? undefined : latest.get(goal.board);
+      const own = state?.me;
+      if (!state || state.period?.start !== goal.periodStart || own?.score === undefined) return goal;
       return withScore(goal, own.score, true);
     });
   };
@@ -215,7 +347,7 @@ const goals = (() => {
       const { progress } = await api<{ progress: GoalProgress[] }>(asked, "GET", "/v1/goals/progress");
       if (asked !== token) return;
       shown = progress;
-      if (last) apply(last);
+      apply();
       render();
     } catch {
       // Kept as they were: the next reload tries again.
@@ -233,15 +365,72 @@ const goals = (() => {
       timers = [];
       token = "";
       shown = [];
-      last = null;
+      latest.clear();
       render();
     },
     reload: () => void reload(),
     follow(state: BoardState) {
-      last = state;
-      if (!token || shown.length === 0) return;
-      apply(state);
+      latest.set(state.boardId, state);
+      if (!token || !shown.some((goal) => goal.board === state.boardId)) return;
+      apply();
       render();
+    },
+  };
+})();
+
+/** The agent's points balance and badges (newest first), beside their boards; again every minute and when they earn some. */
+const points = (() => {
+  const RELOAD_MS = 60_000;
+  const SHOWN_BADGES = 8;
+  /** Awards reach D1 when the team's object next writes to it: a second or two after the events. */
+  const LEDGER_DELAY_MS = 4_000;
+  let token = "";
+  let agentId = "";
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let soon: ReturnType<typeof setTimeout> | undefined;
+  const badgeIcon = (id: string, name: string, icon: string) => h("li", { title: name, "data-badge": id }, h("span", { "aria-hidden": "true" }, icon), h("span", { class: "visually-hidden" }, name));
+  const reload = async () => {
+    const asked = token;
+    if (!asked) return;
+    const id = encodeURIComponent(agentId);
+    try {
+      const [account, { awards }] = await Promise.all([
+        api<PointsAccount>(asked, "GET", `/v1/agents/${id}/points?limit=1`),
+        api<{ awards: BadgeAward[] }>(asked, "GET", `/v1/agents/${id}/badges?limit=${SHOWN_BADGES}`),
+      ]);
+      if (asked !== token) return;
+      ui.myBalance.textContent = m.balance(account.balance);
+      ui.myBalance.dataset["balance"] = String(account.balance);
+      ui.myBadges.setAttribute("aria-label", m.badgeCount(awards.length));
+      ui.myBadges.replaceChildren(...awards.map((award) => badgeIcon(award.badgeId, award.badgeName, award.icon)));
+      ui.myPoints.hidden = false;
+    } catch {
+      // Kept as they were: the next reload tries again.
+    }
+  };
+  return {
+    start(given: string, agent: string) {
+      this.stop();
+      token = given;
+      agentId = agent;
+      void reload();
+      timer = setInterval(() => void reload(), RELOAD_MS);
+    },
+    stop() {
+      clearInterval(timer);
+      clearTimeout(soon);
+      token = "";
+      ui.myPoints.hidden = true;
+    },
+    /**
+     * The agent earned something (a badge, kudos): a badge shows at once from the celebration; the
+     * balance follows once the object has handed the award to the ledger, a few seconds later.
+     */
+    earned(badge?: { id: string; name: string; icon: string }) {
+      if (!token) return;
+      if (badge && !ui.myBadges.querySelector(`[data-badge="${CSS.escape(badge.id)}"]`)) ui.myBadges.prepend(badgeIcon(badge.id, badge.name, badge.icon));
+      clearTimeout(soon);
+      soon = setTimeout(() => void reload(), LEDGER_DELAY_MS);
     },
   };
 })();
@@ -288,31 +477,31 @@ function renderBoard(state: BoardState, previous: BoardState): void {
   const { label, unit, direction } = header.metric;
   ui.title.textContent = `${header.team.name} · ${header.name}`;
   document.title = `${header.team.name} · ${header.name} · Floorboard`;
-  ui.metric.textContent = direction === "lower" ? `${label} (lower is better)` : label;
+  ui.metric.textContent = direction === "lower" ? m.lowerIsBetter(label) : label;
   ui.scoreHeading.textContent = label;
-  ui.caption.textContent = `${header.name}: standings by ${label.toLowerCase()}`;
+  ui.caption.textContent = m.caption(header.name, label);
   if (state.period) {
     ui.period.textContent = describePeriod(state.period, header.timeZone);
     ui.period.title = exactPeriod(state.period, header.timeZone);
   }
-  ui.total.textContent = state.total === null ? "" : state.total === 1 ? "1 agent" : `${state.total} agents`;
+  ui.total.textContent = state.total === null ? "" : common.agents(state.total);
   ui.seq.textContent = state.seq === null ? "–" : String(state.seq);
 
   const rule = describeView(state);
   showText(ui.modeNotice, rule?.text);
   ui.table.hidden = rule?.nothingToShow === true;
   ui.table.classList.toggle("no-scores", !state.rows.some((row) => row.score !== undefined));
-  showText(ui.empty, state.rows.length > 0 || state.qualifying.some((q) => q.me) || rule?.nothingToShow ? undefined : state.view === "agent" && isPersonal(state.visibility) ? "You have no score yet this period." : "No scores yet this period.");
+  showText(ui.empty, state.rows.length > 0 || state.qualifying.some((q) => q.me) || rule?.nothingToShow ? undefined : state.view === "agent" && isPersonal(state.visibility) ? m.noScoreYou : m.noScores);
 
   renderQualifying(state);
 
   if (previous.visibility && !sameVisibility(previous.visibility, state.visibility)) {
     // Moves noted under the old settings may name agents the new ones hide.
     pendingMoves.clear();
-    announce(rule ? `What this board shows has changed. ${rule.text}` : "");
+    announce(rule ? m.viewChanged(rule.text) : "");
   }
   if (previous.period && state.period && previous.period.start !== state.period.start) {
-    announce(`A new ${state.period.kind} has begun; the board starts again.`);
+    announce(m.newPeriod);
   }
   if (state.rows === previous.rows) return; // A settings frame: the new view's snapshot follows.
   // A new period resets the board, and new settings show another view: nothing "changed".
@@ -323,14 +512,14 @@ function renderBoard(state: BoardState, previous: BoardState): void {
 
 /** Agents below the metric's minimum volume: their progress, not a rank (leads see all, an agent their own). */
 function renderQualifying(state: BoardState): void {
-  const unitOf = (entry: QualifyingEntry) => `${entry.volume} of ${entry.required}`;
+  const unitOf = (entry: QualifyingEntry) => m.progress(entry.volume, entry.required);
   ui.qualifying.hidden = state.qualifying.length === 0;
   ui.qualifyingList.replaceChildren(
     ...state.qualifying.map((entry) =>
       h(
         "li",
         { "data-testid": "qualifying-entry", ...(entry.agent ? { "data-agent-id": entry.agent.id } : {}), ...(entry.me ? { "data-me": "true" } : {}) },
-        entry.me ? `You: ${unitOf(entry)} so far — you are ranked from ${entry.required}.` : `${entry.label}: ${unitOf(entry)}`,
+        entry.me ? m.qualifyingMe(unitOf(entry), entry.required) : `${entry.label}: ${unitOf(entry)}`,
       ),
     ),
   );
@@ -353,7 +542,7 @@ function renderRows(state: BoardState, previous: BoardState, comparable: boolean
     // Only named agents can be said to have moved: an anonymous label belongs to its place.
     if (!row.agent) return;
     const from = rankBefore.get(row.agent.id);
-    if (from !== row.rank) noteMove(row.agent.id, row.me ? "You" : row.label, from, row.rank);
+    if (from !== row.rank) noteMove(row.agent.id, row.me ? common.you : row.label, from, row.rank);
   });
   for (const [place, tr] of rowElements) {
     if (present.has(place)) continue;
@@ -402,12 +591,12 @@ function fillRow(tr: HTMLTableRowElement, row: Row, unit: string): void {
   const move = row.change === undefined ? "" : row.change > 0 ? ` ▲${row.change}` : ` ▼${-row.change}`;
   setText(rank, `${row.rank}${move}`);
   if (rank instanceof HTMLElement) {
-    const moved = row.change === undefined ? "" : `${row.change > 0 ? "Up" : "Down"} ${Math.abs(row.change)} with the latest results. `;
-    rank.title = `${moved}${row.previousRank === undefined ? "" : `Last period: ${row.previousRank}.`}`.trim();
+    const moved = row.change === undefined ? "" : row.change > 0 ? m.movedUp(row.change) : m.movedDown(-row.change);
+    rank.title = [moved, row.previousRank === undefined ? "" : m.lastPeriod(row.previousRank)].filter(Boolean).join(" ");
   }
   setText(name?.firstElementChild ?? undefined, row.label);
   const tag = name?.lastElementChild;
-  if (tag instanceof HTMLElement) showText(tag, row.me ? "You" : row.optedOut ? "Not named to colleagues" : undefined);
+  if (tag instanceof HTMLElement) showText(tag, row.me ? common.you : row.optedOut ? m.notNamed : undefined);
   setText(score, row.score === undefined ? "" : formatScore(row.score, unit));
 }
 
@@ -445,21 +634,18 @@ function describeView(state: BoardState): { text: string; nothingToShow: boolean
   if (!visibility || state.view === null || state.view === "full") return null;
   const agent = state.view === "agent";
   const { mode, n, k, showScores, anonymise } = visibility;
-  if (mode === "hidden") return { text: "This board is hidden by your admin.", nothingToShow: true };
-  if (!agent && isPersonal(visibility)) {
-    return { text: "On this board each agent sees only their own part of it, so a wallboard has nothing to show.", nothingToShow: true };
-  }
-  const top = n === 1 ? "the leader" : `the top ${n}`;
+  if (mode === "hidden") return { text: m.hidden, nothingToShow: true };
+  if (!agent && isPersonal(visibility)) return { text: m.personalOnWallboard, nothingToShow: true };
   const shown = {
-    everyone: "Showing everyone on the board.",
-    top_n: `Showing ${top}.`,
-    top_n_and_me: agent ? `Showing ${top} and you.` : `Showing ${top}.`,
-    me_and_neighbours: k === 0 ? "Showing only you." : `Showing you and ${k === 1 ? "the place" : `${k} places`} either side of you.`,
-    only_me: "Showing only you.",
+    everyone: m.showingEveryone,
+    top_n: m.showingTop(n),
+    top_n_and_me: agent ? m.showingTopAndYou(n) : m.showingTop(n),
+    me_and_neighbours: k === 0 ? m.showingOnlyYou : m.showingNeighbours(k),
+    only_me: m.showingOnlyYou,
   }[mode];
   const notes = [shown];
-  if (anonymise && mode !== "only_me") notes.push("Other agents are not named.");
-  if (!showScores) notes.push(agent ? "Only your own score is shown." : "Scores are hidden.");
+  if (anonymise && mode !== "only_me") notes.push(m.othersNotNamed);
+  if (!showScores) notes.push(agent ? m.onlyYourScore : m.scoresHidden);
   return { text: notes.join(" "), nothingToShow: false };
 }
 
@@ -485,10 +671,10 @@ function flushMoves(): void {
   pendingMoves.clear();
   if (moves.length === 0) return;
   const sentences = moves.slice(0, MAX_ANNOUNCED_MOVES).map(({ name, from, to }) => {
-    if (from === undefined) return `${name} joined at rank ${to}.`;
-    return `${name} ${to < from ? "up" : "down"} to rank ${to}.`;
+    if (from === undefined) return m.joined(name, to);
+    return to < from ? m.up(name, to) : m.down(name, to);
   });
-  if (moves.length > MAX_ANNOUNCED_MOVES) sentences.push(`${moves.length - MAX_ANNOUNCED_MOVES} more changes.`);
+  if (moves.length > MAX_ANNOUNCED_MOVES) sentences.push(m.moreChanges(moves.length - MAX_ANNOUNCED_MOVES));
   announce(sentences.join(" "));
 }
 
@@ -500,7 +686,7 @@ function announce(text: string): void {
 // Formatting
 
 function exactPeriod(period: PeriodWindow, timeZone: string): string {
-  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone });
+  const format = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone });
   return format.formatRange(new Date(period.start), new Date(period.end));
 }
 

@@ -5,21 +5,22 @@
  */
 import type { GoalProgress } from "../../protocol/index.ts";
 import { goalStanding } from "../../protocol/pace.ts";
+import { formatNumber as number } from "./i18n.ts";
+import { common } from "./messages/common.ts";
 import { h } from "./page.ts";
 
-const PERIOD_TEXT: Record<GoalProgress["period"], string> = { day: "today", week: "this week", month: "this month", quarter: "this quarter" };
-const number = (n: number) => n.toLocaleString(undefined, { maximumFractionDigits: 2 });
+const PERIOD_TEXT: Record<GoalProgress["period"], string> = { day: common.today, week: common.thisWeek, month: common.thisMonth, quarter: common.thisQuarter };
 
 /** Where a goal stands: reached, behind pace or on pace (its text and its class). */
 export function goalState(p: GoalProgress): { text: string; class: "reached" | "behind" | "on-pace" } {
-  if (p.reached) return { text: "Reached", class: "reached" };
-  return p.behindPace ? { text: "Behind pace", class: "behind" } : { text: "On pace", class: "on-pace" };
+  if (p.reached) return { text: common.reached, class: "reached" };
+  return p.behindPace ? { text: common.behindPace, class: "behind" } : { text: common.onPace, class: "on-pace" };
 }
 
 export const goalName = (p: GoalProgress) => `${p.metricLabel} · ${PERIOD_TEXT[p.period]}`;
 
 /** Score against target: "6 / 10", or "330 (at most 300)" when lower is better. */
-export const goalFigures = (p: GoalProgress) => (p.direction === "higher" ? `${number(p.score ?? 0)} / ${number(p.target)}` : `${p.score === null ? "–" : number(p.score)} (at most ${number(p.target)})`);
+export const goalFigures = (p: GoalProgress) => (p.direction === "higher" ? `${number(p.score ?? 0)} / ${number(p.target)}` : `${p.score === null ? "–" : number(p.score)} (${common.atMost(number(p.target))})`);
 
 /** How full the bar is: the share of the target reached; when lower is better, how close to it the score is. */
 function share(p: GoalProgress): number {

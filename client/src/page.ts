@@ -5,6 +5,7 @@
  * Only types come from the protocol: importing its values would bundle zod into every page.
  */
 import type { Board, Problem } from "../../protocol/index.ts";
+import { common } from "./messages/common.ts";
 
 export function element<T extends HTMLElement>(id: string, type: new () => T): T {
   const found = document.getElementById(id);
@@ -17,6 +18,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Rec
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
   node.append(...children);
   return node;
+}
+
+/** Text with `code` in backticks, as text and <code> elements (messages keep code words untranslated that way). */
+export function withCode(text: string): (Node | string)[] {
+  return text.split("`").map((part, i) => (i % 2 === 1 ? h("code", {}, part) : part));
 }
 
 /** Shows `message` in `node`, or hides `node` when there is none. */
@@ -32,7 +38,8 @@ export interface CredentialForm {
   form: HTMLFormElement;
   heading: string;
   label: string;
-  hint: (Node | string)[];
+  /** The hint under the field: `code` in backticks is shown as code. */
+  hint: string | (Node | string)[];
   submit: string;
   /** The "Change key" button, shown while a credential is in use. */
   forget: HTMLButtonElement;
@@ -61,7 +68,7 @@ export function setUpCredential(page: CredentialForm): Credential {
   page.form.append(
     h("h1", {}, page.heading),
     h("label", { for: input.id }, page.label),
-    h("p", { class: "hint", id: "token-hint" }, ...page.hint, " It stays in this browser."),
+    h("p", { class: "hint", id: "token-hint" }, ...(typeof page.hint === "string" ? withCode(page.hint) : page.hint), " ", common.staysInBrowser),
     input,
     h("button", { type: "submit" }, page.submit),
   );

@@ -97,11 +97,16 @@ function firstSighting(id: string): boolean {
   return true;
 }
 
+/** A board before its first snapshot. */
+export function emptyBoardState(boardId: string): BoardState {
+  return { boardId, header: null, period: null, view: null, visibility: null, rows: [], me: null, total: null, qualifying: [], seq: null };
+}
+
 export function connectBoard(options: ConnectBoardOptions): BoardConnection {
   const { boardId, onChange, onStatus } = options;
   const url = liveUrl(options.baseUrl, boardId, options.token);
 
-  let state: BoardState = { boardId, header: null, period: null, view: null, visibility: null, rows: [], me: null, total: null, qualifying: [], seq: null };
+  let state: BoardState = emptyBoardState(boardId);
   let status: ConnectionStatus = "connecting";
   let closed = false;
   /** The server's reason, from the error frame that precedes a terminal close. */

@@ -9,6 +9,10 @@
  */
 import type { Board, BoardList, CelebrationFrame, NudgeFrame, Row } from "../../protocol/index.ts";
 import { describePeriod, formatScore } from "./format.ts";
+import { formatNumber, translatePage } from "./i18n.ts";
+import { common } from "./messages/common.ts";
+import { noticeText } from "./messages/notices.ts";
+import { m } from "./messages/wallboard.ts";
 import { api, ApiError, describeError, element, h, setUpCredential, showText } from "./page.ts";
 import { type BoardConnection, type BoardState, type ConnectionStatus, connectBoard } from "./sdk.ts";
 
@@ -21,7 +25,9 @@ const MAX_CHEERS = 3;
 /** The board list is read again now and then: boards come and go while the TV runs for days. */
 const BOARD_LIST_REFRESH_MS = 10 * 60_000;
 
-const STATUS_TEXT: Record<ConnectionStatus, string> = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", closed: "Closed" };
+const STATUS_TEXT: Record<ConnectionStatus, string> = { connecting: common.connecting, live: common.live, reconnecting: common.reconnecting, closed: common.closed };
+
+translatePage({ ...common, ...m });
 
 const ui = {
   notice: element("notice", HTMLParagraphElement),
@@ -54,10 +60,10 @@ let listTimer: ReturnType<typeof setInterval> | undefined;
 const credential = setUpCredential({
   storageKey: STORAGE_KEY,
   form: ui.keyForm,
-  heading: "Set up this wallboard",
-  label: "Display token",
-  hint: ["The part after ", h("code", {}, "#token="), " in the wallboard link your admin issued."],
-  submit: "Show",
+  heading: m.formHeading,
+  label: m.formLabel,
+  hint: m.formHint,
+  submit: m.formSubmit,
   forget: ui.forgetKey,
   notice: ui.notice,
   use: (given) => void start(given),
@@ -90,12 +96,12 @@ async function loadBoards(): Promise<boolean> {
     const showing = boards[current]?.id;
     boards = list;
     current = Math.max(0, list.findIndex((b) => b.id === showing));
-    if (list.length === 0) showText(ui.notice, held ? `No active board '${held}' for this wallboard.` : "There are no active boards for this wallboard yet.");
+    if (list.length === 0) showText(ui.notice, held ? m.noSuchBoard(held) : m.noBoards);
     else showText(ui.notice);
     return true;
   } catch (error) {
-    if (error instanceof ApiError && error.refusedCredential) credential.ask(`This wallboard's link was refused (${error.status}): ask your admin for a new one.`);
-    else showText(ui.notice, `Could not load the boards: ${describeError(error)}`);
+    if (error instanceof ApiError && error.refusedCredential) credential.ask(m.refused(error.status));
+    else showText(ui.notice, common.couldNotLoad(m.theBoards, describeError(error)));
     return false;
   }
 }
@@ -105,7 +111,7 @@ function show(index: number): void {
   if (boards.length === 0) return;
   const next = ((index % boards.length) + boards.length) % boards.length;
   const board = boards[next]!;
-  ui.rotation.textContent = boards.length > 1 ? `${next + 1} / ${boards.length}` : "";
+  ui.rotation.textContent = boards.length > 1 ? m.rotation(next + 1, boards.length) : "";
   if (next === current && connection) return;
   current = next;
   connection?.close();
@@ -154,7 +160,7 @@ function restRow(row: Row, unit: string): HTMLLIElement {
   return h(
     "li",
     { class: "rest-row", "data-testid": "rest-row", "data-rank": String(row.rank), ...(row.agent ? { "data-agent-id": row.agent.id } : {}), ...(row.score === undefined ? {} : { "data-score": String(row.score) }) },
-    h("span", { class: "rank" }, String(row.rank)),
+    h("span", { class: "rank" }, formatNumber(row.rank)),
     h("span", { class: "name" }, row.label),
     ...(row.score === undefined ? [] : [h("span", { class: "score" }, formatScore(row.score, unit))]),
   );
@@ -164,7 +170,7 @@ function restRow(row: Row, unit: string): HTMLLIElement {
 function cheer(frame: CelebrationFrame | NudgeFrame): void {
   if (frame.type !== "celebration") return;
   const icon = frame.badge?.icon ?? (frame.kind === "first_place" ? "🥇" : frame.kind === "kudos" ? "🙌" : "🎯");
-  const item = h("li", { class: "cheer", "data-testid": "cheer", "data-kind": frame.kind }, h("span", { "aria-hidden": "true" }, icon), " ", frame.message);
+  const item = h("li", { class: "cheer", "data-testid": "cheer", "data-kind": frame.kind }, h("span", { "aria-hidden": "true" }, icon), " ", noticeText(frame, (id) => boards.find((b) => b.id === id)?.name));
   ui.cheers.prepend(item);
   while (ui.cheers.children.length > MAX_CHEERS) ui.cheers.lastElementChild!.remove();
   setTimeout(() => item.remove(), CHEER_SHOWN_MS);
