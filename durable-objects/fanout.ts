@@ -365,7 +365,7 @@ export class Fanout {
         id,
         name,
         team: this.host.owner(),
-        metric: { key: metric.key, label: metric.label, unit: metric.unit, direction: metric.direction, minVolume: board.minVolume },
+        metric: { key: metric.key, label: metric.label, unit: metric.unit, aggregation: metric.aggregation, direction: metric.direction, minVolume: board.minVolume },
         timeZone: board.timeZone,
         ...this.host.headerExtra?.(board),
       },

@@ -982,7 +982,8 @@ export const BoardHeader = z.object({
   scope: BoardScope.optional(),
   ranks: BoardRanks.optional(),
   teamScore: TeamScore.optional(),
-  metric: z.object({ key: z.string(), label: z.string(), unit: z.string(), direction: Direction, minVolume: z.number().int().nonnegative() }),
+  /** `aggregation` says how an agent's events make their score (and so whether a team's scores add up or average). */
+  metric: z.object({ key: z.string(), label: z.string(), unit: z.string(), aggregation: Aggregation, direction: Direction, minVolume: z.number().int().nonnegative() }),
   /** The org's IANA time zone, in which the period runs. */
   timeZone: z.string(),
 });

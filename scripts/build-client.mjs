@@ -1,7 +1,8 @@
 // Bundles the browser client: the live page, client/src/app.ts, into client/public/app.js, the
 // admin page, client/src/admin.ts, into client/public/admin.js, and the recognition page,
-// client/src/rewards.ts, into client/public/rewards.js, and the wallboard, client/src/wallboard.ts, into
-// client/public/wallboard.js (each with its .map).
+// client/src/rewards.ts, into client/public/rewards.js, the wallboard, client/src/wallboard.ts, into
+// client/public/wallboard.js, and the manager dashboard, client/src/dashboard.ts, into
+// client/public/dashboard.js (each with its .map).
 //
 // Runs as wrangler's `build.command` (wrangler.jsonc) before `wrangler dev`, `wrangler deploy`
 // and every scripts/local-worker.ts start, and by hand: `node scripts/build-client.mjs`.
@@ -14,7 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = "client/public";
 // Each page is one self-contained file; what they share (client/src/page.ts) is small enough to
 // bundle twice rather than load as a third file.
-const entryPoints = { app: "client/src/app.ts", admin: "client/src/admin.ts", rewards: "client/src/rewards.ts", wallboard: "client/src/wallboard.ts" };
+const entryPoints = { app: "client/src/app.ts", admin: "client/src/admin.ts", rewards: "client/src/rewards.ts", wallboard: "client/src/wallboard.ts", dashboard: "client/src/dashboard.ts" };
 
 try {
   const result = await build({

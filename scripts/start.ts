@@ -56,6 +56,7 @@ const token = (body: Parameters<typeof mintToken>[2]) => mintToken(url, demo.adm
 const agentToken = await token({ role: "agent", agentId: team.agents[0]!, name: "demo agent" });
 const leadToken = await token({ role: "lead", teamIds: [team.id], name: "demo lead" });
 const displayToken = await token({ role: "display", teamIds: [team.id], name: "demo wallboard", ttlSeconds: 7 * 86_400 });
+const managerToken = await token({ role: "manager", departmentIds: [team.departmentId], name: "demo manager" });
 const adminToken = await token({ role: "admin", name: "demo admin" });
 console.log(`
   Floorboard is running at ${url}
@@ -64,8 +65,10 @@ console.log(`
   Lead view      ${url}/?board=${board.id}#token=${leadToken}
   Wallboard (TV) ${url}/wallboard.html?rotate=20#token=${displayToken}
   Recognition    ${url}/rewards.html#token=${agentToken}   (the lead's: ${url}/rewards.html#token=${leadToken})
-  Admin page     ${url}/admin#token=${adminToken}
-  (the agent is ${team.agents[0]} on ${team.name}; agent, lead and admin links last 8 hours)
+  Dashboard      ${url}/dashboard.html#token=${managerToken}   (a manager of ${team.departmentId})
+  Admin console  ${url}/admin#token=${adminToken}
+  (the agent is ${team.agents[0]} on ${team.name}; agent, lead, manager and admin links last 8 hours;
+   every page also comes in Swedish, Malay and Arabic: lang=sv, ms or ar in a link's query, e.g. /?lang=ar&board=…)
 ${demo.rollups?.length ? `\n  Roll-ups (full view):\n${demo.rollups.map((r) => `  ${r.name.padEnd(34)} ${url}/?board=${r.id}#token=${adminToken}`).join("\n")}\n` : ""}
   Admin API key  ${demo.adminKey}
   Ingest key     ${demo.ingestKey}

@@ -64,6 +64,7 @@ describe.skipIf(skipBrowserTests)("the recognition page", () => {
     expect(await approved.getByTestId("request-status").textContent()).toBe("Approved · Take it after the 3 pm peak");
     await agent.locator("[data-testid=balance][data-balance='50']").waitFor();
     await harness.screenshot(agent, "recognition-page");
+    await harness.screenshot(agent, "rewards-agent");
   });
 
   it("an agent cancels a pending request and gets the points back; a wallboard link is turned away", async () => {
@@ -110,6 +111,7 @@ describe.skipIf(skipBrowserTests)("the recognition page", () => {
     // Reached goals come last.
     expect(await rows.last().getAttribute("data-agent")).toBe(ahead);
     await harness.screenshot(lead, "recognition-lead-pace");
+    await harness.screenshot(lead, "rewards-lead");
   });
 
   it("an agent thanks a colleague from the page; a lead gives a spot award and a manual badge", async () => {
@@ -171,5 +173,67 @@ describe.skipIf(skipBrowserTests)("the recognition page", () => {
     await expect.poll(() => rows.count()).toBe(55);
     expect(await rows.last().textContent()).toContain("Correction 1");
     expect(await agent.getByTestId("older-movements").isVisible()).toBe(false);
+  });
+
+  it("shows an agent's page right to left in Arabic, with Arabic words and the locale's numbers", async () => {
+    const team = harness.demo.teams.find((t) => t.id === "care-evening")!;
+    const agentId = team.agents[4]!;
+    await admin("POST", `/v1/agents/${agentId}/points`, { kind: "adjustment", points: 1250, reason: "Welcome bonus" });
+    const token = (await admin("POST", "/v1/tokens", { role: "agent", agentId })).token as string;
+    const page = await harness.newPage();
+    await page.goto(`${harness.worker.url}/rewards.html?lang=ar#token=${token}`);
+
+    const balance = page.locator("[data-testid=balance][data-balance='1250']");
+    await balance.waitFor({ timeout: 15_000 });
+    expect(await page.evaluate(() => [document.documentElement.dir, document.documentElement.lang])).toEqual(["rtl", "ar"]);
+    expect(await page.locator("#points-title").textContent()).toBe("نقاطي");
+    expect(await page.locator("#store-title").textContent()).toBe("المتجر");
+    expect(await page.getByTestId("language-select").inputValue()).toBe("ar");
+    // The balance as Arabic formats it, whatever digits the browser's Arabic uses.
+    const format = (n: number) => page.evaluate((value) => new Intl.NumberFormat("ar").format(value), n);
+    expect(await balance.textContent()).toBe(await format(1250));
+    expect(await page.locator("table[data-testid=movements]").evaluate((table) => getComputedStyle(table).direction)).toBe("rtl");
+    const signed = await page.evaluate(() => new Intl.NumberFormat("ar", { signDisplay: "exceptZero" }).format(1250));
+    expect(await page.locator("[data-testid=movement][data-kind=adjustment] td.num").textContent()).toBe(signed);
+    // What the balance cannot buy says, in Arabic, how many more points it needs.
+    expect(await page.locator("[data-testid=redeem][data-reward=course]").getAttribute("title")).toBe(`تحتاج إلى ${await format(750)} نقطة أخرى`);
+
+    await page.locator("[data-testid=redeem][data-reward=extra-break]").click();
+    const pending = page.locator("[data-testid=request][data-reward=extra-break][data-status=pending]");
+    await pending.waitFor({ timeout: 15_000 });
+    expect(await pending.getByTestId("request-status").textContent()).toBe("بانتظار الموافقة");
+    await page.locator("[data-testid=balance][data-balance='950']").waitFor();
+    expect(await page.getByTestId("balance").textContent()).toBe(await format(950));
+    expect(await page.getByTestId("held").textContent()).toBe(`(${await format(300)} محجوزة لطلبات تنتظر الموافقة)`);
+    await harness.screenshot(page, "rewards-ar");
+  });
+
+  it("shows a lead's page in Swedish: headings, the pace table and its summary", async () => {
+    const team = harness.demo.teams.find((t) => t.id === "sales-north")!;
+    const ahead = team.agents[9]!;
+    await harness.post(Array.from({ length: 30 }, () => ({ agent: ahead, metric: "contacts_handled", value: 1 })));
+    const leadToken = (await admin("POST", "/v1/tokens", { role: "lead", teamIds: [team.id] })).token as string;
+    const lead = await harness.newPage();
+    await lead.goto(`${harness.worker.url}/rewards.html?lang=sv#token=${leadToken}`);
+
+    const behindRow = lead.locator(`[data-testid=pace-row][data-agent="${team.agents[0]!}"][data-metric=contacts_handled]`);
+    await behindRow.waitFor({ timeout: 15_000 });
+    expect(await lead.evaluate(() => [document.documentElement.dir, document.documentElement.lang])).toEqual(["ltr", "sv"]);
+    expect(await lead.getByTestId("who").textContent()).toBe("Teamledare");
+    expect(await lead.locator("#queue-title").textContent()).toBe("Förfrågningar som väntar på godkännande");
+    expect(await lead.locator("#pace-title").textContent()).toBe("Mål: vem ligger efter takten");
+    expect(await lead.locator("#award-title").textContent()).toBe("Uppmärksamma en agent");
+    expect(await lead.locator("th", { hasText: "Takten kräver" }).count()).toBe(1);
+    expect(await behindRow.locator(".goal-state").textContent()).toBe("Efter takten");
+    const total = team.agents.length;
+    expect(await lead.getByTestId("pace-summary").textContent()).toBe(`${total - 1} av ${total} mål efter takten (${total} agenter).`);
+    expect(await lead.getByTestId("queue-empty").textContent()).toBe("Inget väntar på dig.");
+    expect(await lead.locator("[data-testid=award-kind] option[value=spot]").textContent()).toBe("Spontanbelöning (poäng)");
+
+    await lead.getByTestId("pace-behind-only").uncheck();
+    const reached = lead.locator(`[data-testid=pace-row][data-agent="${ahead}"]`);
+    await reached.waitFor();
+    expect(await reached.locator(".goal-state").textContent()).toBe("Uppnått");
+    await harness.screenshot(lead, "rewards-lead-sv");
   });
 });

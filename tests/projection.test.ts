@@ -270,7 +270,7 @@ describe("the privacy projection", () => {
           const view = projectViewFor(viewer, board, shared);
           const update = { type: "update" as const, board: "b", period, seq: 3, changed: view.rows, removed: [7], total: view.total };
           expect(JSON.parse(serialiseFrame(update))).toEqual(JSON.parse(JSON.stringify(update)));
-          const header = { id: "b", name: "B", team: { id: "t", name: "T" }, metric: { key: "m", label: "M", unit: "", direction: "higher" as const, minVolume: 0 }, timeZone: "UTC" };
+          const header = { id: "b", name: "B", team: { id: "t", name: "T" }, metric: { key: "m", label: "M", unit: "", aggregation: "sum" as const, direction: "higher" as const, minVolume: 0 }, timeZone: "UTC" };
           const snapshot = { type: "snapshot" as const, board: "b", period, seq: 0, header, ...view };
           expect(JSON.parse(serialiseFrame(snapshot))).toEqual(JSON.parse(JSON.stringify(snapshot)));
         }

@@ -164,7 +164,7 @@ describe("scorecard boards", () => {
     ]);
     const full = (await snapshot(t.readKey, "card-day")).snapshot;
     expect(idsAndScores(full.rows)).toEqual([["a2", 104], ["a1", 85]]);
-    expect(full.header.metric).toMatchObject({ key: "agent_scorecard", direction: "higher", minVolume: 2 });
+    expect(full.header.metric).toMatchObject({ key: "agent_scorecard", aggregation: "scorecard", direction: "higher", minVolume: 2 });
     expect(full.qualifying).toEqual([{ agent: { id: "a3", name: "Agent 3" }, label: "Agent 3", volume: 1, required: 2 }]);
 
     const why = await json<ScoreExplanation>(await api(t.readKey, "GET", "/v1/boards/card-day/explain/a2"), 200);

@@ -249,7 +249,8 @@ const myBoards = (() => {
         const standing = h("span", { class: "standing", "data-testid": "my-board-standing" }, live.includes(board) ? common.connecting : "–");
         const score = h("span", { class: "my-score", "data-testid": "my-board-score" });
         const period = h("span", { class: "my-period" });
-        const button = h("button", { type: "button", "aria-label": m.openBoard(board.name) }, h("span", { class: "my-board-name" }, board.name), period, standing, score);
+        // The button's name is what it shows: the board, its period, where the agent stands, their score.
+        const button = h("button", { type: "button" }, h("span", { class: "my-board-name" }, board.name), period, standing, score);
         button.addEventListener("click", () => open(board.id));
         const item = h("li", { class: "my-board", "data-testid": "my-board", "data-board": board.id }, button);
         cards.set(board.id, { item, button, standing, score, period });

@@ -37,7 +37,7 @@ export function goalItem(p: GoalProgress): HTMLLIElement {
     { class: `goal ${state.class}`, "data-testid": "goal", "data-metric": p.metric, "data-state": state.class, "data-score": String(p.score ?? "") },
     h("span", { class: "goal-name" }, goalName(p)),
     h("progress", { max: "1", value: String(share(p)), "aria-label": goalFigures(p) }),
-    h("span", { class: "goal-figures", "data-testid": "goal-figures" }, goalFigures(p)),
+    h("span", { class: "goal-figures", "data-testid": "goal-figures", dir: "ltr" }, goalFigures(p)),
     h("span", { class: "goal-state", "data-testid": "goal-state" }, state.text),
   );
 }

@@ -8,17 +8,24 @@
  */
 import type { Badge, BadgeAward, GoalProgress, Me, PeopleList, PointsAccount, PointsMovement, Redemption, Reward } from "../../protocol/index.ts";
 import { goalItem, goalName, goalState } from "./goals.ts";
+import { formatDateTime, formatNumber, languagePicker, locale, translatePage } from "./i18n.ts";
+import { common } from "./messages/common.ts";
+import { m } from "./messages/rewards.ts";
 import { api, ApiError, describeError, element, h, setUpCredential, showText } from "./page.ts";
 
 const STORAGE_KEY = "floorboard.recognitionToken";
 
+translatePage({ ...common, ...m });
+
 const ui = {
+  bar: element("bar", HTMLElement),
   who: element("who", HTMLSpanElement),
   forgetKey: element("forget-key", HTMLButtonElement),
   notice: element("notice", HTMLParagraphElement),
   keyForm: element("key-form", HTMLFormElement),
   agentView: element("agent-view", HTMLDivElement),
   balance: element("balance", HTMLSpanElement),
+  balanceUnit: element("balance-unit", HTMLSpanElement),
   held: element("held-line", HTMLSpanElement),
   movements: element("movements", HTMLTableSectionElement),
   movementsEmpty: element("movements-empty", HTMLParagraphElement),
@@ -52,17 +59,11 @@ const ui = {
   awardReason: element("award-reason", HTMLInputElement),
   awardResult: element("award-result", HTMLParagraphElement),
 };
+ui.bar.insertBefore(languagePicker(common.language), ui.forgetKey);
 
-const STATUS_TEXT: Record<Redemption["status"], string> = { pending: "Waiting for approval", fulfilled: "Approved", rejected: "Rejected", cancelled: "Cancelled" };
-const KIND_TEXT: Record<PointsMovement["kind"], string> = {
-  metric_rule: "Earned",
-  badge: "Badge",
-  spot_award: "Spot award",
-  kudos: "Kudos",
-  adjustment: "Adjustment",
-  redemption: "Redeemed",
-  redemption_release: "Returned",
-};
+const STATUS_TEXT: Record<Redemption["status"], string> = m.statusText;
+const KIND_TEXT: Record<PointsMovement["kind"], string> = m.kindText;
+const ROLE_TEXT = { admin: m.roleAdmin, manager: m.roleManager, lead: m.roleLead } as const;
 const TAGGED: ReadonlySet<PointsMovement["kind"]> = new Set(["metric_rule", "spot_award", "adjustment"]);
 /** How often the page refreshes what it shows (points and requests change elsewhere too). */
 const REFRESH_MS = 30_000;
@@ -70,16 +71,20 @@ const REFRESH_MS = 30_000;
 let token = "";
 let refreshTimer: ReturnType<typeof setInterval> | undefined;
 const call = <T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown, headers?: Record<string, string>) => api<T>(token, method, path, body, headers);
-const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-const number = (n: number) => n.toLocaleString();
+const when = (iso: string) => formatDateTime(iso, { dateStyle: "medium", timeStyle: "short" });
+const number = formatNumber;
+/** Points won or spent: "+40", "-300" (the sign as the locale writes it, so it stays beside the number right to left too). */
+const signedFormat = new Intl.NumberFormat(locale, { signDisplay: "exceptZero", maximumFractionDigits: 2 });
+/** Names and words from the server (rewards, reasons) in any language: isolated, so digits or punctuation at their ends stay put right to left. */
+const isolated = (text: string) => h("bdi", {}, text);
 
 const credential = setUpCredential({
   storageKey: STORAGE_KEY,
   form: ui.keyForm,
-  heading: "Your points, goals and rewards",
-  label: "Your Floorboard link token",
-  hint: ["The part after ", h("code", {}, "#token="), " in the link you were given."],
-  submit: "Open",
+  heading: m.formHeading,
+  label: m.formLabel,
+  hint: m.formHint,
+  submit: m.formSubmit,
   forget: ui.forgetKey,
   notice: ui.notice,
   use: (given) => void start(given),
@@ -98,7 +103,7 @@ async function start(given: string): Promise<void> {
   try {
     me = await call<Me>("GET", "/v1/me");
   } catch (error) {
-    credential.ask(error instanceof ApiError && error.refusedCredential ? "That link is not valid any more: ask for a new one." : describeError(error));
+    credential.ask(error instanceof ApiError && error.refusedCredential ? m.linkInvalid : describeError(error));
     return;
   }
   credential.accepted();
@@ -110,12 +115,12 @@ async function start(given: string): Promise<void> {
     await Promise.all([refreshAgent(agentId), loadPeople(ui.kudosTo)]);
     refreshTimer = setInterval(() => void refreshAgent(agentId), REFRESH_MS);
   } else if (me.role === "lead" || me.role === "manager" || me.role === "admin") {
-    showText(ui.who, me.role === "admin" ? "Admin" : me.role === "manager" ? "Manager" : "Team lead");
+    showText(ui.who, ROLE_TEXT[me.role]);
     ui.leadView.hidden = false;
     await Promise.all([refreshLead(), loadPeople(ui.awardAgent), loadAwards()]);
     refreshTimer = setInterval(() => void refreshLead(), REFRESH_MS);
   } else {
-    credential.ask("This page is for agents and their leads: open it with your own link.");
+    credential.ask(m.notForYou);
   }
 }
 
@@ -138,7 +143,7 @@ async function refreshAgent(agentId: string): Promise<void> {
     renderRequests(requests.redemptions, agentId);
     showText(ui.notice);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) credential.ask("Your link has expired: ask for a new one.");
+    if (error instanceof ApiError && error.status === 401) credential.ask(m.expired);
     else showText(ui.notice, describeError(error));
   }
 }
@@ -167,23 +172,24 @@ function renderPoints(account: PointsAccount, latest = true): void {
   if (latest) {
     ui.balance.textContent = number(account.balance);
     ui.balance.dataset["balance"] = String(account.balance);
-    showText(ui.held, account.held > 0 ? `(${number(account.held)} held for requests waiting for approval)` : undefined);
+    ui.balanceUnit.textContent = m.balanceUnit(account.balance);
+    showText(ui.held, account.held > 0 ? m.held(account.held) : undefined);
     if (history.agentId !== account.agentId) Object.assign(history, { older: [], cursor: null, agentId: account.agentId });
     if (history.older.length === 0) history.cursor = account.nextCursor;
     history.latest = account.movements;
   }
   const oldestLatest = history.latest.at(-1)?.seq ?? Infinity;
-  const shown = [...history.latest, ...history.older.filter((m) => m.seq < oldestLatest)];
+  const shown = [...history.latest, ...history.older.filter((move) => move.seq < oldestLatest)];
   ui.olderMovements.hidden = history.cursor === null;
   ui.movements.replaceChildren(
-    ...shown.map((m) =>
+    ...shown.map((move) =>
       h(
         "tr",
-        { "data-testid": "movement", "data-kind": m.kind },
-        h("td", {}, when(m.at)),
+        { "data-testid": "movement", "data-kind": move.kind },
+        h("td", {}, when(move.at)),
         // Redemptions, badges and kudos say what they are in their reason; the others get a tag.
-        h("td", {}, ...(TAGGED.has(m.kind) ? [h("span", { class: "tag" }, KIND_TEXT[m.kind]), " "] : []), m.reason),
-        h("td", { class: `num ${m.points < 0 ? "minus" : "plus"}` }, `${m.points > 0 ? "+" : ""}${number(m.points)}`),
+        h("td", {}, ...(TAGGED.has(move.kind) ? [h("span", { class: "tag" }, KIND_TEXT[move.kind]), " "] : []), isolated(move.reason)),
+        h("td", { class: `num ${move.points < 0 ? "minus" : "plus"}` }, signedFormat.format(move.points)),
       ),
     ),
   );
@@ -198,7 +204,7 @@ function renderGoals(progress: readonly GoalProgress[]): void {
 function renderBadges(awards: readonly BadgeAward[]): void {
   ui.badges.replaceChildren(
     ...awards.map((a) =>
-      h("li", { class: "badge-earned", "data-testid": "badge", "data-badge": a.badgeId, title: a.reason }, h("span", { class: "icon", "aria-hidden": "true" }, a.icon), " ", a.badgeName, h("span", { class: "meta" }, ` · ${when(a.at)}`)),
+      h("li", { class: "badge-earned", "data-testid": "badge", "data-badge": a.badgeId, title: a.reason }, h("span", { class: "icon", "aria-hidden": "true" }, a.icon), " ", isolated(a.badgeName), h("span", { class: "meta" }, ` · ${when(a.at)}`)),
     ),
   );
   ui.badgesEmpty.hidden = awards.length > 0;
@@ -207,18 +213,18 @@ function renderBadges(awards: readonly BadgeAward[]): void {
 function renderStore(rewards: readonly Reward[], balance: number, agentId: string): void {
   ui.store.replaceChildren(
     ...rewards.map((r) => {
-      const button = h("button", { type: "button", "data-testid": "redeem", "data-reward": r.id }, r.requiresApproval ? "Request" : "Redeem");
+      const button = h("button", { type: "button", "data-testid": "redeem", "data-reward": r.id }, r.requiresApproval ? m.request : m.redeem);
       const short = balance < r.cost;
       if (short) {
         button.setAttribute("disabled", "");
-        button.title = `${number(r.cost - balance)} more points needed`;
+        button.title = m.morePointsNeeded(r.cost - balance);
       }
       button.addEventListener("click", () => void redeem(r, agentId, button));
       return h(
         "li",
         { class: "reward", "data-testid": "reward", "data-reward": r.id },
-        h("strong", {}, r.name),
-        h("span", { class: "meta" }, `${number(r.cost)} points${r.stock !== null ? ` · ${r.stock} left` : ""}${r.requiresApproval ? " · needs approval" : ""}`),
+        h("strong", {}, isolated(r.name)),
+        h("span", { class: "meta" }, [m.cost(r.cost), ...(r.stock !== null ? [m.left(r.stock)] : []), ...(r.requiresApproval ? [m.needsApproval] : [])].join(" · ")),
         ...(r.description ? [h("p", {}, r.description)] : []),
         button,
       );
@@ -243,7 +249,7 @@ function renderRequests(requests: readonly Redemption[], agentId: string): void 
     ...requests.map((r) => {
       const action = h("td", {});
       if (r.status === "pending") {
-        const cancel = h("button", { type: "button", class: "link", "data-testid": "cancel" }, "Cancel");
+        const cancel = h("button", { type: "button", class: "link", "data-testid": "cancel" }, m.cancel);
         cancel.addEventListener("click", async () => {
           cancel.disabled = true;
           await call("POST", `/v1/redemptions/${encodeURIComponent(r.id)}/cancel`).catch((error: unknown) => showText(ui.storeError, describeError(error)));
@@ -255,9 +261,9 @@ function renderRequests(requests: readonly Redemption[], agentId: string): void 
         "tr",
         { "data-testid": "request", "data-status": r.status, "data-reward": r.rewardId },
         h("td", {}, when(r.requestedAt)),
-        h("td", {}, r.rewardName),
+        h("td", {}, isolated(r.rewardName)),
         h("td", { class: "num" }, number(r.cost)),
-        h("td", { "data-testid": "request-status" }, STATUS_TEXT[r.status], ...(r.decisionNote ? [h("span", { class: "meta" }, ` · ${r.decisionNote}`)] : [])),
+        h("td", { "data-testid": "request-status" }, STATUS_TEXT[r.status], ...(r.decisionNote ? [h("span", { class: "meta" }, " · ", isolated(r.decisionNote))] : [])),
         action,
       );
     }),
@@ -279,7 +285,7 @@ async function refreshLead(): Promise<void> {
     renderPace();
     showText(ui.notice);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) credential.ask("Your link has expired: ask for a new one.");
+    if (error instanceof ApiError && error.status === 401) credential.ask(m.expired);
     else showText(ui.notice, describeError(error));
   }
 }
@@ -298,7 +304,7 @@ function renderQueue(redemptions: readonly Redemption[]): void {
 }
 
 function queueRow(r: Redemption): HTMLTableRowElement {
-  const note = h("input", { type: "text", maxlength: "500", "aria-label": `Note for ${r.agentName ?? r.agentId}`, "data-testid": "decision-note", placeholder: "Note (optional)" });
+  const note = h("input", { type: "text", maxlength: "500", "aria-label": m.noteFor(r.agentName ?? r.agentId), "data-testid": "decision-note", placeholder: m.notePlaceholder });
   const decide = (decision: "approve" | "reject") => async () => {
     for (const b of buttons) b.disabled = true;
     try {
@@ -309,8 +315,8 @@ function queueRow(r: Redemption): HTMLTableRowElement {
     }
     await refreshQueue();
   };
-  const approve = h("button", { type: "button", "data-testid": "approve" }, "Approve");
-  const reject = h("button", { type: "button", class: "secondary", "data-testid": "reject" }, "Reject");
+  const approve = h("button", { type: "button", "data-testid": "approve" }, m.approve);
+  const reject = h("button", { type: "button", class: "secondary", "data-testid": "reject" }, m.reject);
   const buttons = [approve, reject];
   approve.addEventListener("click", decide("approve"));
   reject.addEventListener("click", decide("reject"));
@@ -319,7 +325,7 @@ function queueRow(r: Redemption): HTMLTableRowElement {
     { "data-testid": "queued", "data-agent": r.agentId, "data-reward": r.rewardId },
     h("td", {}, when(r.requestedAt)),
     h("td", {}, r.agentName ?? r.agentId),
-    h("td", {}, r.rewardName, ...(r.note ? [h("span", { class: "meta" }, ` · “${r.note}”`)] : [])),
+    h("td", {}, isolated(r.rewardName), ...(r.note ? [h("span", { class: "meta" }, " · ", isolated(m.quoted(r.note)))] : [])),
     h("td", { class: "num" }, number(r.cost)),
     h("td", {}, note),
     h("td", { class: "actions" }, approve, " ", reject),
@@ -343,7 +349,7 @@ function renderPace(): void {
   const behind = paceShown.filter((p) => p.behindPace && !p.reached);
   const shown = [...(ui.paceBehindOnly.checked ? behind : paceShown)].sort(paceOrder);
   const agents = new Set(paceShown.map((p) => p.agentId)).size;
-  showText(ui.paceSummary, paceShown.length === 0 ? undefined : `${behind.length} of ${paceShown.length} goals behind pace (${agents} agent${agents === 1 ? "" : "s"}).`);
+  showText(ui.paceSummary, paceShown.length === 0 ? undefined : m.paceSummary(behind.length, paceShown.length, agents));
   ui.pace.replaceChildren(
     ...shown.map((p) => {
       const state = goalState(p);
@@ -360,7 +366,7 @@ function renderPace(): void {
       );
     }),
   );
-  showText(ui.paceEmpty, shown.length > 0 ? undefined : paceShown.length === 0 ? "No goals are set for your teams." : "Nobody is behind pace.");
+  showText(ui.paceEmpty, shown.length > 0 ? undefined : paceShown.length === 0 ? m.noGoalsForTeams : m.nobodyBehind);
 }
 
 // -----------------------------------------------------------------------------------------------
@@ -405,17 +411,22 @@ onceKeyed(
   async (key) => {
     const to = ui.kudosTo.selectedOptions[0];
     await call("POST", "/v1/kudos", { to: ui.kudosTo.value, message: ui.kudosMessage.value.trim() }, { "idempotency-key": key });
-    return `Kudos sent to ${to?.text ?? ui.kudosTo.value}.`;
+    return m.kudosSent(to?.text ?? ui.kudosTo.value);
   },
   ui.kudosForm,
   ui.kudosResult,
 );
 
+/** The manual badges a lead may give, by their option's value ("badge:<id>"): icon and name. */
+const badgeNames = new Map<string, string>();
+
 async function loadAwards(): Promise<void> {
   try {
     const { badges } = await call<{ badges: Badge[] }>("GET", "/v1/badges");
     const manual = badges.filter((b) => b.active && b.rule.kind === "manual");
-    ui.awardKind.replaceChildren(new Option("Spot award (points)", "spot"), ...manual.map((b) => new Option(`${b.icon} ${b.name} (badge)`, `badge:${b.id}`)));
+    badgeNames.clear();
+    for (const b of manual) badgeNames.set(`badge:${b.id}`, `${b.icon} ${b.name}`);
+    ui.awardKind.replaceChildren(new Option(m.spotAwardOption, "spot"), ...[...badgeNames].map(([value, name]) => new Option(m.badgeOption(name), value)));
     ui.awardPointsField.hidden = false;
   } catch (error) {
     showText(ui.notice, describeError(error));
@@ -433,11 +444,11 @@ onceKeyed(
     if (ui.awardKind.value === "spot") {
       const points = Number(ui.awardPoints.value);
       await call("POST", `/v1/agents/${encodeURIComponent(ui.awardAgent.value)}/points`, { kind: "spot_award", points, reason }, { "idempotency-key": key });
-      return `${number(points)} points given to ${agent}.`;
+      return m.pointsGiven(points, agent);
     }
-    const badge = ui.awardKind.selectedOptions[0]?.text ?? "";
+    const badge = badgeNames.get(ui.awardKind.value) ?? ui.awardKind.selectedOptions[0]?.text ?? "";
     await call("POST", `/v1/badges/${encodeURIComponent(ui.awardKind.value.slice("badge:".length))}/awards`, { agentId: ui.awardAgent.value, reason });
-    return `${badge.replace(/ \(badge\)$/, "")} awarded to ${agent}.`;
+    return m.badgeAwarded(badge, agent);
   },
   ui.awardForm,
   ui.awardResult,
