@@ -49,3 +49,19 @@ export function goalItem(p: GoalProgress): HTMLLIElement {
 export function withScore(p: GoalProgress, score: number | null, counts: boolean): GoalProgress {
   return { ...p, score, ...goalStanding({ direction: p.direction, target: p.target }, score, counts, p.elapsed) };
 }
+
+/**
+ * How far a goal is from where pace wants it, as a share (negative: behind). Higher is better: the
+ * score against what pace asks for by now; lower is better: how far the score is over the target.
+ */
+export function shortfall(p: GoalProgress): number {
+  const score = p.score ?? 0;
+  if (p.direction === "lower") return p.target === 0 ? -score : (p.target - score) / p.target;
+  return p.expected === 0 ? 0 : (score - p.expected) / p.expected;
+}
+
+/** Behind pace first (furthest behind first), then on pace, then reached; by name within each. */
+export function paceOrder(a: GoalProgress, b: GoalProgress): number {
+  const standing = (p: GoalProgress) => (p.reached ? 2 : p.behindPace ? 0 : 1);
+  return standing(a) - standing(b) || shortfall(a) - shortfall(b) || a.agentName.localeCompare(b.agentName);
+}

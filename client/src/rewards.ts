@@ -7,7 +7,7 @@
  * the server.
  */
 import type { Badge, BadgeAward, GoalProgress, Me, PeopleList, PointsAccount, PointsMovement, Redemption, Reward } from "../../protocol/index.ts";
-import { goalItem, goalName, goalState } from "./goals.ts";
+import { goalItem, goalName, goalState, paceOrder } from "./goals.ts";
 import { formatDateTime, formatNumber, languagePicker, locale, translatePage } from "./i18n.ts";
 import { common } from "./messages/common.ts";
 import { m } from "./messages/rewards.ts";
@@ -337,13 +337,6 @@ function queueRow(r: Redemption): HTMLTableRowElement {
 
 let paceShown: readonly GoalProgress[] = [];
 ui.paceBehindOnly.addEventListener("change", () => renderPace());
-
-/** Behind pace first (furthest behind the pace's ask first), then on pace, then reached. */
-function paceOrder(a: GoalProgress, b: GoalProgress): number {
-  const rank = (p: GoalProgress) => (p.reached ? 2 : p.behindPace ? 0 : 1);
-  const shortfall = (p: GoalProgress) => (p.expected === 0 ? 0 : ((p.score ?? 0) - p.expected) / p.expected);
-  return rank(a) - rank(b) || shortfall(a) - shortfall(b) || a.agentName.localeCompare(b.agentName);
-}
 
 function renderPace(): void {
   const behind = paceShown.filter((p) => p.behindPace && !p.reached);

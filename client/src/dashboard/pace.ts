@@ -4,7 +4,7 @@
  * every minute as pace follows the clock.
  */
 import type { GoalProgress } from "../../../protocol/index.ts";
-import { goalItem } from "../goals.ts";
+import { goalItem, paceOrder } from "../goals.ts";
 import { common } from "../messages/common.ts";
 import { m } from "../messages/dashboard.ts";
 import { ApiError, describeError, element, h, showText } from "../page.ts";
@@ -20,16 +20,6 @@ const ui = {
   empty: element("pace-empty", HTMLParagraphElement),
   more: element("pace-more", HTMLButtonElement),
 };
-
-/**
- * How far behind the pace's ask a goal is, as a share (negative: behind). Higher is better: the
- * score against what pace asks for by now; lower is better: how far the score is over the target.
- */
-function shortfall(p: GoalProgress): number {
-  const score = p.score ?? 0;
-  if (p.direction === "lower") return p.target === 0 ? -score : (p.target - score) / p.target;
-  return p.expected === 0 ? 0 : (score - p.expected) / p.expected;
-}
 
 export function startPace(session: Session, onRefused: (error: ApiError) => void): { stop(): void } {
   let progress: readonly GoalProgress[] = [];
@@ -60,7 +50,7 @@ export function startPace(session: Session, onRefused: (error: ApiError) => void
 }
 
 function render(progress: readonly GoalProgress[], everyone: boolean): void {
-  const behind = progress.filter((p) => p.behindPace && !p.reached).sort((a, b) => shortfall(a) - shortfall(b) || a.agentName.localeCompare(b.agentName));
+  const behind = progress.filter((p) => p.behindPace && !p.reached).sort(paceOrder);
   const agents = new Set(behind.map((p) => p.agentId)).size;
   showText(ui.summary, progress.length === 0 ? undefined : m.behindSummary(behind.length, progress.length, agents));
   ui.list.replaceChildren(
