@@ -48,6 +48,29 @@ describe.skipIf(skipBrowserTests)("the wallboard", () => {
     await harness.screenshot(page, "wallboard");
   });
 
+  it("takes its language from the link: Arabic, right to left, with the celebration in Arabic", async () => {
+    const team = harness.demo.teams.find((t) => t.id === "care-day")!;
+    const page = await harness.newPage();
+    await page.goto(`${harness.worker.url}/wallboard.html?lang=ar&board=care-day-contacts-handled-day#token=${await displayToken(team.id)}`);
+    await page.locator("[data-testid=wall-status][data-status=live]").waitFor({ timeout: 15_000 });
+    expect(await page.evaluate(() => [document.documentElement.dir, document.documentElement.lang])).toEqual(["rtl", "ar"]);
+    expect(await page.getByTestId("wall-status").textContent()).toBe("مباشر");
+    expect(await page.getByTestId("podium").getAttribute("aria-label")).toBe("المراكز الثلاثة الأولى");
+    const [first, second] = team.agents as [string, string];
+    await harness.post([
+      ...Array.from({ length: 3 }, () => ({ agent: first, metric: "contacts_handled", value: 1 })),
+      { agent: second, metric: "contacts_handled", value: 1 },
+    ]);
+    await page.locator(`[data-testid=podium-step][data-rank="2"]`).waitFor({ timeout: 15_000 });
+    // Mirrored: second place stands to the right of first in a right-to-left room.
+    const firstBox = (await page.locator(`[data-testid=podium-step][data-rank="1"]`).boundingBox())!;
+    const secondBox = (await page.locator(`[data-testid=podium-step][data-rank="2"]`).boundingBox())!;
+    expect(secondBox.x).toBeGreaterThan(firstBox.x);
+    // Taking first place is celebrated in the room's language, naming the board.
+    await page.locator("[data-testid=cheer][data-kind=first_place]", { hasText: "احتل المركز الأول في" }).waitFor({ timeout: 15_000 });
+    await harness.screenshot(page, "wallboard-ar");
+  });
+
   it("rotates through the boards its token may see", async () => {
     const page = await harness.newPage();
     await page.goto(`${harness.worker.url}/wallboard.html?rotate=5#token=${await displayToken("care-day")}`);
