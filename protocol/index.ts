@@ -989,6 +989,23 @@ export const BoardHeader = z.object({
 });
 export type BoardHeader = z.infer<typeof BoardHeader>;
 
+/** `GET /v1/boards/:id/history`: the board's last closed periods, newest first, as this caller may see them. */
+export const BoardHistory = z.object({
+  board: z.string(),
+  periods: z.array(
+    z.object({ period: PeriodWindow, closedAt: Instant, revision: z.number().int(), view: ViewKind, visibility: Visibility, rows: z.array(Row), total: z.number().int().nonnegative().nullable() }),
+  ),
+});
+export type BoardHistory = z.infer<typeof BoardHistory>;
+
+/** `GET /v1/agents/:id/trend`: the agent in each of the board's last closed periods (null where not ranked or not visible). */
+export const AgentTrend = z.object({
+  agent: z.string(),
+  board: z.string(),
+  points: z.array(z.object({ period: PeriodWindow, rank: z.number().int().nullable(), place: z.number().int().nullable(), score: z.number().nullable(), ranked: z.number().int().nullable() })),
+});
+export type AgentTrend = z.infer<typeof AgentTrend>;
+
 const Envelope = { board: z.string(), period: PeriodWindow, seq: z.number().int().nonnegative() };
 
 export const SnapshotFrame = z.object({

@@ -1,5 +1,6 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { AgentTrend, BoardHistory } from "../protocol/index.ts";
 import { teamBoard } from "../worker/board-hosts.ts";
 import { api, createTeam, createToken, event, ingest, json, snapshot, type TeamFixture, travelTo } from "./helpers.ts";
 
@@ -34,6 +35,8 @@ describe("closed periods in history", () => {
     expect((await snapshot(t.readKey, t.boards.contacts)).snapshot.rows).toEqual([]);
     const full = await json(await api(t.readKey, "GET", `/v1/boards/${t.boards.contacts}/history`), 200);
     expect(full.periods).toHaveLength(1);
+    // The answer is what the protocol says it is (the dashboard's chart reads it by these types).
+    expect(BoardHistory.strict().parse(full)).toEqual(full);
     expect(full.periods[0]).toMatchObject({ period: DAY, revision: 1, view: "full", total: 3 });
     expect(full.periods[0].rows.map((r: { agent: { id: string }; rank: number; score: number }) => [r.agent.id, r.rank, r.score])).toEqual([
       ["a1", 1, 3],
@@ -71,6 +74,7 @@ describe("closed periods in history", () => {
 
     const lead = await createToken(t.adminKey, { role: "lead", teamIds: ["t1"] });
     const trend = await json(await api(lead.token, "GET", `/v1/agents/a3/trend?board=${t.boards.contacts}&periods=5`), 200);
+    expect(AgentTrend.strict().parse(trend)).toEqual(trend);
     expect(trend.points.map((p: { period: { start: string }; rank: number; score: number; ranked: number }) => [p.period.start, p.rank, p.score, p.ranked])).toEqual([
       ["2030-01-15T23:00:00.000Z", 1, 1, 1],
       ["2030-01-14T23:00:00.000Z", 3, 1, 3],

@@ -7,7 +7,7 @@ import { and, desc, eq, gte, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { z } from "zod";
-import type { Visibility } from "../../protocol/index.ts";
+import type { AgentTrend, BoardHistory, Visibility } from "../../protocol/index.ts";
 import { type BoardView, type ProjectableBoard, projectViewFor, type Viewer } from "../../durable-objects/projection.ts";
 import { RankedBoard } from "../../durable-objects/ranking.ts";
 import { type AppEnv, requireScope } from "../auth.ts";
@@ -93,7 +93,7 @@ history.get("/boards/:id/history", requireScope("read"), async (c) => {
       const { qualifying: _none, ...view } = projectViewFor(viewer, pastBoard(closure, standings, people, visibility));
       return { period: periodJson(closure), closedAt: new Date(closure.closedAt).toISOString(), revision: closure.revision, ...view };
     }),
-  });
+  } satisfies BoardHistory);
 });
 
 /**
@@ -117,7 +117,7 @@ history.get("/agents/:id/trend", requireScope("read"), async (c) => {
       const row = view.rows.find((r) => r.agent?.id === agentId);
       return { period: periodJson(closure), rank: row?.rank ?? null, place: row?.place ?? null, score: row?.score ?? null, ranked: view.total };
     }),
-  });
+  } satisfies AgentTrend);
 });
 
 function mayFollow(viewer: Viewer, agentId: string): boolean {

@@ -3,21 +3,10 @@
  * learnt so far (names, metric labels and units come only from a board's snapshot), and how a
  * team's scores sum up into one figure.
  */
-import type { Board, BoardHeader, PeriodWindow, Row, SnapshotFrame, ViewKind, Visibility } from "../../../protocol/index.ts";
+import type { AgentTrend, Board, BoardHeader, BoardHistory, Row, SnapshotFrame } from "../../../protocol/index.ts";
+
+export type { AgentTrend, BoardHistory };
 import { api } from "../page.ts";
-
-/** `GET /v1/boards/:id/history`: closed periods, newest first (not in the protocol's schemas yet). */
-export interface BoardHistory {
-  board: string;
-  periods: { period: PeriodWindow; closedAt: string; revision: number; view: ViewKind; visibility: Visibility; rows: Row[]; total: number | null }[];
-}
-
-/** `GET /v1/agents/:id/trend`: the agent in each closed period, newest first (not in the protocol's schemas yet). */
-export interface AgentTrend {
-  agent: string;
-  board: string;
-  points: { period: PeriodWindow; rank: number | null; place: number | null; score: number | null; ranked: number | null }[];
-}
 
 export interface Session {
   readonly token: string;
