@@ -131,7 +131,7 @@ export class ApiError extends Error {
 }
 
 /** Calls the API with the page's credential; a refusal throws an ApiError. */
-export async function api<T>(token: string, method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+export async function api<T>(token: string, method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const response = await fetch(path, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
@@ -150,7 +150,7 @@ export function describeError(error: unknown): string {
 /** Fills a board picker with the boards, grouped by team (roll-ups by department, or the org). */
 export function fillBoardSelect(select: HTMLSelectElement, boards: readonly Board[]): void {
   const byTeam = new Map<string, Board[]>();
-  const groupOf = (b: Board) => b.teamId ?? (b.departmentId ? `department ${b.departmentId}` : "whole org");
+  const groupOf = (b: Board) => b.teamId ?? (b.departmentId ? common.departmentGroup(b.departmentId) : common.wholeOrg);
   for (const board of boards) byTeam.set(groupOf(board), [...(byTeam.get(groupOf(board)) ?? []), board]);
   select.replaceChildren(
     ...[...byTeam].map(([teamId, teamBoards]) => {
