@@ -78,12 +78,18 @@ ui.bar.insertBefore(languagePicker(common.language), ui.forgetKey);
 const connections = new Map<string, BoardConnection>();
 let boardNames = new Map<string, string>();
 let openId: string | null = null;
+/** The boards an agent's page keeps live; another one opened is connected while it is open. */
+let liveBoards = new Set<string>();
+/** Why a board's connection closed for good (a board not open when it did says so when opened). */
+const closedBecause = new Map<string, string>();
 /** An agent's page keeps every board live and shows "My boards"; others watch one board at a time. */
 let agentPage = false;
 
 function closeAll(): void {
   for (const connection of connections.values()) connection.close();
   connections.clear();
+  liveBoards = new Set();
+  closedBecause.clear();
   openId = null;
   myBoards.clear();
 }
@@ -100,6 +106,7 @@ const credential = setUpCredential({
   use: (token) => void showBoards(token),
   drop: () => {
     closeAll();
+    ui.recognition.replaceChildren();
     ui.board.hidden = true;
     ui.picker.hidden = true;
     ui.optOutField.hidden = true;
@@ -110,6 +117,12 @@ const credential = setUpCredential({
 });
 
 const showNotice = (message?: string) => showText(ui.notice, message);
+
+/** A board's name, and its metric's unit once its snapshot has come (for celebrations and nudges). */
+const boardOf = (id: string) => {
+  const name = boardNames.get(id);
+  return name === undefined ? undefined : { name, unit: connections.get(id)?.state().header?.metric.unit };
+};
 
 async function showBoards(token: string): Promise<void> {
   showNotice();
@@ -147,6 +160,7 @@ async function showBoards(token: string): Promise<void> {
   if (requested && chosen.id !== requested) showNotice(m.noSuchBoard(requested, chosen.name));
   if (agentPage) {
     const live = [chosen, ...boards.filter((b) => b !== chosen)].slice(0, MAX_LIVE_BOARDS);
+    liveBoards = new Set(live.map((b) => b.id));
     myBoards.show(boards, live, (boardId) => {
       showNotice();
       openBoard(boardId, token);
@@ -201,6 +215,7 @@ function connect(boardId: string, token: string): BoardConnection {
       renderCounters(opened);
     },
     onStatus: (status, detail) => {
+      if (status === "closed" && detail) closedBecause.set(boardId, detail);
       myBoards.status(boardId, status);
       if (boardId !== openId) return;
       renderStatus(status, detail);
@@ -213,6 +228,11 @@ function connect(boardId: string, token: string): BoardConnection {
 }
 
 function openBoard(boardId: string, token: string): void {
+  if (agentPage && openId !== null && openId !== boardId && !liveBoards.has(openId)) {
+    // One of an agent's boards past the live ones: connected only while it is open.
+    connections.get(openId)?.close();
+    connections.delete(openId);
+  }
   if (!agentPage) {
     // One board at a time: a lead's or admin's board may be a big one.
     for (const [id, connection] of connections) if (id !== boardId) connection.close();
@@ -231,7 +251,7 @@ function openBoard(boardId: string, token: string): void {
   // A board already live (an agent's) shows at once what it holds.
   const state = connection.state();
   if (state.header) renderBoard(state, emptyBoardState(boardId));
-  renderStatus(connection.status());
+  renderStatus(connection.status(), closedBecause.get(boardId));
   renderCounters(connection);
 }
 
@@ -272,7 +292,9 @@ const myBoards = (() => {
     },
     status(boardId: string, status: ConnectionStatus) {
       const card = cards.get(boardId);
-      if (card) card.item.dataset["status"] = status;
+      if (!card) return;
+      card.item.dataset["status"] = status;
+      if (status === "closed") card.standing.textContent = common.closed;
     },
     update(state: BoardState, previous: BoardState) {
       const card = cards.get(state.boardId);
@@ -309,7 +331,7 @@ function showRecognition(frame: CelebrationFrame | NudgeFrame): void {
   // Points and badges of the agent's own: a badge, kudos received.
   if (frame.type === "celebration" && frame.me) points.earned(frame.badge);
   const icon = frame.type === "celebration" ? (frame.badge?.icon ?? (frame.kind === "first_place" ? "🥇" : frame.kind === "kudos" ? "🙌" : "🎯")) : "💡";
-  const item = h("li", { class: `recognition ${frame.type}`, "data-kind": frame.kind, "data-testid": frame.type }, h("span", { "aria-hidden": "true" }, icon), " ", noticeText(frame, (id) => boardNames.get(id)));
+  const item = h("li", { class: `recognition ${frame.type}`, "data-kind": frame.kind, "data-testid": frame.type }, h("span", { "aria-hidden": "true" }, icon), " ", noticeText(frame, boardOf));
   ui.recognition.prepend(item);
   while (ui.recognition.children.length > MAX_RECOGNITION_SHOWN) ui.recognition.lastElementChild!.remove();
   setTimeout(() => item.remove(), RECOGNITION_SHOWN_MS);

@@ -23,7 +23,10 @@ export type Catalog<T> = { readonly [L in Language]: T };
 
 const STORAGE_KEY = "floorboard.lang";
 
-const isLanguage = (value: string | null | undefined): value is Language => value != null && Object.hasOwn(LANGUAGES, value);
+// Object.hasOwn is too new for the older browsers in TVs and kiosks.
+const isLanguage = (value: string | null | undefined): value is Language => value != null && Object.prototype.hasOwnProperty.call(LANGUAGES, value);
+/** The browser's languages, most wanted first (some embedded browsers have only `navigator.language`). */
+const browserLanguages = (): readonly string[] => (typeof navigator === "undefined" ? [] : (navigator.languages ?? [navigator.language]).filter(Boolean));
 const languageOf = (tag: string) => tag.toLowerCase().split("-")[0];
 
 function storedLanguage(): string | null {
@@ -39,15 +42,14 @@ function chooseLanguage(): Language {
   if (isLanguage(asked)) return asked;
   const stored = storedLanguage();
   if (isLanguage(stored)) return stored;
-  const browser = typeof navigator === "undefined" ? [] : navigator.languages;
-  return browser.map(languageOf).find(isLanguage) ?? "en";
+  return browserLanguages().map(languageOf).find(isLanguage) ?? "en";
 }
 
 /** The page's language, fixed for this load. */
 export const language: Language = chooseLanguage();
 
 /** The tag numbers and dates are formatted with: the browser's own variant of the language, if it has one. */
-export const locale: string = (typeof navigator === "undefined" ? [] : navigator.languages).find((tag) => languageOf(tag) === language) ?? language;
+export const locale: string = browserLanguages().find((tag) => languageOf(tag) === language) ?? language;
 
 export const direction: "ltr" | "rtl" = LANGUAGES[language].dir;
 

@@ -170,7 +170,7 @@ function restRow(row: Row, unit: string): HTMLLIElement {
 function cheer(frame: CelebrationFrame | NudgeFrame): void {
   if (frame.type !== "celebration") return;
   const icon = frame.badge?.icon ?? (frame.kind === "first_place" ? "🥇" : frame.kind === "kudos" ? "🙌" : "🎯");
-  const item = h("li", { class: "cheer", "data-testid": "cheer", "data-kind": frame.kind }, h("span", { "aria-hidden": "true" }, icon), " ", noticeText(frame, (id) => boards.find((b) => b.id === id)?.name));
+  const item = h("li", { class: "cheer", "data-testid": "cheer", "data-kind": frame.kind }, h("span", { "aria-hidden": "true" }, icon), " ", noticeText(frame, (id) => boards.find((b) => b.id === id)));
   ui.cheers.prepend(item);
   while (ui.cheers.children.length > MAX_CHEERS) ui.cheers.lastElementChild!.remove();
   setTimeout(() => item.remove(), CHEER_SHOWN_MS);

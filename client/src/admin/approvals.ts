@@ -40,12 +40,14 @@ function row(request: Redemption): HTMLTableRowElement {
     try {
       await call("POST", path`/v1/redemptions/${request.id}/${decision}`, note.value.trim() ? { note: note.value.trim() } : {});
       showText(said, decision === "approve" ? m.approvedFor(request.rewardName, agent) : m.rejectedFor(request.rewardName, agent));
-      await load();
     } catch (error_) {
       for (const button of buttons) button.disabled = false;
       showText(error, m.failed(decision === "approve" ? m.approving : m.rejecting, error_ instanceof Error ? error_.message : String(error_)));
       note.setAttribute("aria-invalid", "true");
+      return;
     }
+    // Decided: the queue is read again (a failure to read it is the section's notice, not the decision's).
+    await show();
   };
   const buttons = [
     h("button", { type: "button", "data-testid": "approve", "aria-label": m.approveWhat(request.rewardName, agent) }, m.approve),

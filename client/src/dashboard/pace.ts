@@ -28,11 +28,16 @@ export function startPace(session: Session, onRefused: (error: ApiError) => void
     everyone = !everyone;
     render(progress, everyone);
   };
+  // A load still under way when the credential changes must not fill (or refuse) the next one's page.
+  let stopped = false;
   const load = async () => {
     try {
-      progress = (await session.get<{ progress: GoalProgress[] }>("/v1/goals/progress")).progress;
+      const answer = (await session.get<{ progress: GoalProgress[] }>("/v1/goals/progress")).progress;
+      if (stopped) return;
+      progress = answer;
       render(progress, everyone);
     } catch (error) {
+      if (stopped) return;
       if (error instanceof ApiError && error.status === 401) onRefused(error);
       else showText(ui.empty, common.couldNotLoad(m.goals, describeError(error)));
     }
@@ -41,6 +46,7 @@ export function startPace(session: Session, onRefused: (error: ApiError) => void
   const timer = setInterval(() => void load(), RELOAD_MS);
   return {
     stop() {
+      stopped = true;
       clearInterval(timer);
       ui.list.replaceChildren();
       ui.more.hidden = true;

@@ -67,7 +67,8 @@ const en = {
   noScoreShort: "No score yet",
   hiddenShort: "Hidden",
   myPoints: "My points and badges",
-  balance: (points: number) => plural(points, { one: "1 point", other: `${formatNumber(points)} points` }),
+  // A balance may be negative (an adjustment): the count is always written out.
+  balance: (points: number) => plural(points, { one: `${formatNumber(points)} point`, other: `${formatNumber(points)} points` }),
   badgeCount: (n: number) => plural(n, { one: "1 badge", other: `${formatNumber(n)} badges` }),
 };
 
@@ -133,7 +134,7 @@ const sv: LiveMessages = {
   noScoreShort: "Inget resultat än",
   hiddenShort: "Dold",
   myPoints: "Mina poäng och märken",
-  balance: (points) => plural(points, { one: "1 poäng", other: `${formatNumber(points)} poäng` }),
+  balance: (points) => `${formatNumber(points)} poäng`,
   badgeCount: (n) => plural(n, { one: "1 märke", other: `${formatNumber(n)} märken` }),
 };
 
@@ -256,14 +257,17 @@ const ar: LiveMessages = {
   youUp: (board, rank) => `تقدمت إلى الترتيب ${formatNumber(rank)} في ${board}.`,
   youDown: (board, rank) => `أنت الآن في الترتيب ${formatNumber(rank)} في ${board}.`,
   moreChanges: (n) =>
-    plural(n, { one: "تغيير آخر.", two: "تغييران آخران.", few: `${formatNumber(n)} تغييرات أخرى.`, other: `${formatNumber(n)} تغييرًا آخر.` }),
+    plural(n, { one: "تغيير آخر.", two: "تغييران آخران.", few: `${formatNumber(n)} تغييرات أخرى.`, many: `${formatNumber(n)} تغييرًا آخر.`, other: `${formatNumber(n)} تغيير آخر.` }),
   rankOf: (rank, total) => `${formatNumber(rank)} من ${formatNumber(total)}`,
   qualifyingShort: (volume, required) => `${formatNumber(volume)} من ${formatNumber(required)} للترتيب`,
   noScoreShort: "لا نتيجة بعد",
   hiddenShort: "مخفية",
   myPoints: "نقاطي وشاراتي",
-  balance: (points) => plural(points, { zero: "لا نقاط", one: "نقطة واحدة", two: "نقطتان", few: `${formatNumber(points)} نقاط`, many: `${formatNumber(points)} نقطة`, other: `${formatNumber(points)} نقطة` }),
-  badgeCount: (n) => plural(n, { zero: "لا شارات", one: "شارة واحدة", two: "شارتان", few: `${formatNumber(n)} شارات`, other: `${formatNumber(n)} شارة` }),
+  balance: (points) =>
+    points < 0
+      ? `${formatNumber(points)} نقطة`
+      : plural(points, { zero: "لا نقاط", one: "نقطة واحدة", two: "نقطتان", few: `${formatNumber(points)} نقاط`, many: `${formatNumber(points)} نقطة`, other: `${formatNumber(points)} نقطة` }),
+  badgeCount: (n) => plural(n, { zero: "لا شارات", one: "شارة واحدة", two: "شارتان", few: `${formatNumber(n)} شارات`, many: `${formatNumber(n)} شارة`, other: `${formatNumber(n)} شارة` }),
 };
 
 export const m = messages<LiveMessages>({ en, sv, ms, ar } satisfies Catalog<LiveMessages>);

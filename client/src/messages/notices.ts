@@ -3,6 +3,7 @@
  * `message` is English, kept for API clients and as the fallback when a field is missing).
  */
 import type { CelebrationFrame, NudgeFrame } from "../../../protocol/index.ts";
+import { formatScore } from "../format.ts";
 import { type Catalog, formatNumber, messages } from "../i18n.ts";
 
 type PeriodKind = NonNullable<CelebrationFrame["period"]>;
@@ -69,9 +70,13 @@ const ar: NoticeMessages = {
 
 const m = messages<NoticeMessages>({ en, sv, ms, ar } satisfies Catalog<NoticeMessages>);
 
-/** The notice's words in the page's language; `boardName` names a board by its id. */
-export function noticeText(frame: CelebrationFrame | NudgeFrame, boardName: (id: string) => string | undefined): string {
-  const board = boardName(frame.board);
+/** What a page knows of a board: its name, and its metric's unit once a snapshot has told it. */
+export type BoardLookup = (id: string) => { name: string; unit?: string | undefined } | undefined;
+
+/** The notice's words in the page's language. */
+export function noticeText(frame: CelebrationFrame | NudgeFrame, lookup: BoardLookup): string {
+  const known = lookup(frame.board);
+  const board = known?.name;
   const n = (value: number | undefined) => (value === undefined ? undefined : formatNumber(value));
   const badgeOf = (badge: { icon: string; name: string }) => `${badge.icon} ${badge.name}`;
   if (frame.type === "celebration") {
@@ -92,7 +97,9 @@ export function noticeText(frame: CelebrationFrame | NudgeFrame, boardName: (id:
       return board && frame.rank !== undefined ? m.overtaken(board, n(frame.rank)!) : frame.message;
     case "within_reach":
       if (!board || frame.rank === undefined) return frame.message;
-      return frame.gap === undefined ? m.withinReach(n(frame.rank)!, board) : `${m.withinReach(n(frame.rank)!, board)}: ${m.toGo(n(frame.gap)!)}`;
+      if (frame.gap === undefined) return m.withinReach(n(frame.rank)!, board);
+      // The gap in the board's unit (2:30 for seconds, $40); without the unit, as a bare number.
+      return `${m.withinReach(n(frame.rank)!, board)}: ${m.toGo(known?.unit === undefined ? n(frame.gap)! : formatScore(frame.gap, known.unit))}`;
     case "close_to_goal":
       return frame.gap !== undefined && frame.target !== undefined && frame.metric ? m.closeToGoal(n(frame.gap)!, frame.metric.label, n(frame.target)!) : frame.message;
     case "badge_earned":
